@@ -118,4 +118,13 @@ WS_MUST_USE int ws_crypto_peek_length(struct ws_crypto_engine *eng, const struct
 				      uint32_t seqnr, const uint8_t *first, size_t first_len,
 				      uint32_t *packet_length);
 
+/* The same for a packet that follows `ahead` bytes (the sum of len of this ctx's earlier packets
+ * that are framed but not opened yet), so a receiver can frame several packets before one open
+ * burst. Only aes*-ctr without ETM keeps state the length depends on; other suites ignore ahead.
+ * ws_crypto_peek_length() is this with ahead = 0. (Additive; crypto layer.) */
+WS_MUST_USE int ws_crypto_peek_length_ahead(struct ws_crypto_engine *eng,
+					    const struct ws_cipher_ctx *ctx, uint32_t seqnr,
+					    uint64_t ahead, const uint8_t *first, size_t first_len,
+					    uint32_t *packet_length);
+
 #endif

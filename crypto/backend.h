@@ -9,7 +9,7 @@
 
 /* Largest len (4 + packet_length) a burst accepts; keeps every length sum far from overflow.
  * RFC 4253 §6.1 only requires 35000 bytes; OpenSSH caps packets at 256 KiB. */
-#define WS_CRYPTO_MAX_PACKET (16u * 1024u * 1024u)
+#define WS_CRYPTO_MAX_PACKET (1024u * 1024u)
 #define WS_AES_BLOCK 16u
 #define WS_AES_ROUND_KEYS_BYTES (16u * 15u) /* enough for AES-256 */
 #define WS_HMAC_STATE_MAX 64u               /* SHA-512 intermediate state */
@@ -53,6 +53,7 @@ struct ws_crypto_engine {
 	uint8_t iv[WS_CRYPTO_MAX_BURST][WS_CRYPTO_MAX_IV] __attribute__((aligned(64)));
 	uint8_t tag[WS_CRYPTO_MAX_BURST][WS_CRYPTO_MAX_TAG] __attribute__((aligned(64)));
 	uint8_t poly_key[WS_CRYPTO_MAX_BURST][WS_POLY1305_KEY] __attribute__((aligned(64)));
+	struct gcm_context_data gcm_ctx __attribute__((aligned(64))); /* per-call GCM state */
 	IMB_MGR *mgr;
 	IMB_ARCH arch;
 };

@@ -65,6 +65,7 @@ static unsigned run_burst(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pk
 	for (IMB_JOB *job = IMB_FLUSH_JOB(eng->mgr); job != NULL; job = IMB_FLUSH_JOB(eng->mgr))
 		complete_job(eng, pkts, job);
 	sodium_memzero(eng->poly_key, (size_t)n * WS_POLY1305_KEY); /* one-time keys (chacha20-poly1305) */
+	sodium_memzero(&eng->gcm_ctx, sizeof(eng->gcm_ctx));         /* last GCM keystream block */
 	unsigned ok = 0;
 	for (unsigned i = 0; i < n; i++)
 		ok += pkts[i].status == WS_OK;

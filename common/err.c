@@ -38,6 +38,7 @@ const char *ws_strerror(int err)
 	case WS_ERR_KEY_TYPE: return "unsupported key type";
 	case WS_ERR_CONFIG: return "configuration error";
 	case WS_ERR_NOT_FOUND: return "not found";
+	case WS_ERR_KEY_PERMS: return "key file permissions are too open";
 	}
 	return "unknown error";
 }

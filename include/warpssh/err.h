@@ -45,6 +45,7 @@ enum ws_err {
 	WS_ERR_KEY_TYPE = -56,      /* key type other than ssh-ed25519 */
 	WS_ERR_CONFIG = -57,        /* bad configuration */
 	WS_ERR_NOT_FOUND = -58,
+	WS_ERR_KEY_PERMS = -59,     /* private key file readable by group/others */
 };
 
 /* A short human-readable description of an error code; never NULL. */

@@ -48,8 +48,12 @@ WS_MUST_USE int ws_key_format_private(const struct ws_key *key, char *out, size_
 /* "ssh-ed25519 AAAA… comment" */
 WS_MUST_USE int ws_key_parse_public(struct ws_key *key, const char *line, size_t len);
 WS_MUST_USE int ws_key_format_public(const struct ws_key *key, char *out, size_t outsz);
-/* Files (io/keyfile.c): errors are logged naming the file; private files written mode 0600. */
+/* Files (io/keyfile.c): errors are logged naming the file; private files written mode 0600
+ * atomically (temporary file, fsync, rename). Loading a private key file that is ours and
+ * readable by group or others fails with WS_ERR_KEY_PERMS, as OpenSSH refuses it. */
 WS_MUST_USE int ws_key_load_private_file(struct ws_key *key, const char *path);
+#define WS_KEYFILE_ALLOW_OPEN_MODES 0x1u /* only warn about group/other-readable private keys */
+WS_MUST_USE int ws_key_load_private_file_ex(struct ws_key *key, const char *path, unsigned flags);
 WS_MUST_USE int ws_key_load_public_file(struct ws_key *key, const char *path);
 WS_MUST_USE int ws_key_save_private_file(const struct ws_key *key, const char *path);
 WS_MUST_USE int ws_key_save_public_file(const struct ws_key *key, const char *path);

@@ -1,0 +1,24 @@
+/* msg.h — SSH message numbers the transport layer handles (RFC 4250 §4.1.2, RFC 4253 §12,
+ * RFC 5656 §7.1 for the ECDH kex messages, RFC 8308 §2.3 for EXT_INFO). */
+#ifndef WARPSSH_ENGINE_MSG_H
+#define WARPSSH_ENGINE_MSG_H
+
+enum ws_msg {
+	WS_MSG_DISCONNECT = 1,
+	WS_MSG_IGNORE = 2,
+	WS_MSG_UNIMPLEMENTED = 3,
+	WS_MSG_DEBUG = 4,
+	WS_MSG_SERVICE_REQUEST = 5,
+	WS_MSG_SERVICE_ACCEPT = 6,
+	WS_MSG_EXT_INFO = 7,
+	WS_MSG_KEXINIT = 20,
+	WS_MSG_NEWKEYS = 21,
+	WS_MSG_KEX_ECDH_INIT = 30,
+	WS_MSG_KEX_ECDH_REPLY = 31,
+	WS_MSG_KEX_FIRST = 30, /* kex-method specific range 30..49 */
+	WS_MSG_KEX_LAST = 49,
+	WS_MSG_TRANSPORT_LAST = 49,
+	WS_MSG_USERAUTH_FIRST = 50,
+};
+
+#endif

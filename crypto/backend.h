@@ -5,6 +5,7 @@
 
 #include <intel-ipsec-mb.h>
 
+#include "crypto/chacha_lanes.h"
 #include "warpssh/crypto.h"
 
 /* Largest len (4 + packet_length) a burst accepts; keeps every length sum far from overflow.
@@ -17,6 +18,10 @@
 #define WS_POLY1305_KEY 32u
 #define WS_POLY1305_TAG 16u
 #define WS_GCM_TAG 16u
+/* chacha20-poly1305 payloads up to this many 64-byte blocks get their keystream from the batched
+ * lane kernel instead of an ipsec-mb ChaCha20 job (whose fixed cost dominates small packets). */
+#define WS_CP_SMALL_BLOCKS 8u
+#define WS_CP_KS_BLOCKS (2u + WS_CP_SMALL_BLOCKS)
 
 /* Per-cipher key material; which member is live follows ctx->cipher->id. */
 union ws_cipher_keys {
@@ -54,6 +59,10 @@ struct ws_crypto_engine {
 	uint8_t tag[WS_CRYPTO_MAX_BURST][WS_CRYPTO_MAX_TAG] __attribute__((aligned(64)));
 	uint8_t poly_key[WS_CRYPTO_MAX_BURST][WS_POLY1305_KEY] __attribute__((aligned(64)));
 	struct gcm_context_data gcm_ctx __attribute__((aligned(64))); /* per-call GCM state */
+	/* chacha20-poly1305 keystream blocks per slot: K_1 block 0, K_2 block 0, then small payloads. */
+	uint8_t cp_ks[WS_CRYPTO_MAX_BURST][WS_CP_KS_BLOCKS][64] __attribute__((aligned(64)));
+	uint8_t cp_ks_used[WS_CRYPTO_MAX_BURST];
+	struct ws_chacha_lane cp_lanes[WS_CRYPTO_MAX_BURST * WS_CP_KS_BLOCKS];
 	IMB_MGR *mgr;
 	IMB_ARCH arch;
 };
@@ -66,11 +75,16 @@ enum ws_prep {
 
 /* The backend of one cipher family. prepare runs for every packet in array order before any job is
  * submitted (so it may advance ctx state and run synchronous jobs); fill_job describes the packet's
- * single job; finish runs once the job completed (open: tag check, wipe on failure). */
+ * single job; finish runs once the job completed, whatever its status (open: tag check, wipe on
+ * failure; and wiping of per-packet scratch). */
 struct ws_cipher_ops {
 	WS_MUST_USE int (*set_key)(struct ws_cipher_ctx *ctx, IMB_MGR *mgr, const uint8_t *key,
 				   const uint8_t *iv);
 	enum ws_prep (*prepare)(struct ws_crypto_engine *eng, unsigned slot, struct ws_crypto_pkt *pkt);
+	/* Instead of prepare: all of this family's packets of a burst at once (slots in array order),
+	 * so per-packet work can be batched across packets; every packet then gets a job. */
+	void (*prepare_batch)(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pkts,
+			      const unsigned *slots, unsigned count);
 	void (*fill_job)(IMB_JOB *job, struct ws_crypto_engine *eng, unsigned slot,
 			 const struct ws_crypto_pkt *pkt);
 	void (*finish)(struct ws_crypto_engine *eng, unsigned slot, struct ws_crypto_pkt *pkt);

@@ -24,13 +24,9 @@ static void complete_job(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pkt
 {
 	unsigned slot = (unsigned)(uintptr_t)job->user_data;
 	struct ws_crypto_pkt *pkt = &pkts[slot];
-	if (job->status != IMB_STATUS_COMPLETED) {
-		pkt->status = WS_ERR_CRYPTO;
-		if (pkt->ctx->dir == WS_DIR_OPEN) /* never release unverified bytes */
-			sodium_memzero(pkt->buf, (size_t)pkt->len + pkt->ctx->tag_len);
-		return;
-	}
-	pkt->status = WS_OK;
+	pkt->status = job->status == IMB_STATUS_COMPLETED ? WS_OK : WS_ERR_CRYPTO;
+	if (pkt->status != WS_OK && pkt->ctx->dir == WS_DIR_OPEN) /* never release unverified bytes */
+		sodium_memzero(pkt->buf, (size_t)pkt->len + pkt->ctx->tag_len);
 	if (pkt->ctx->ops->finish != NULL)
 		pkt->ctx->ops->finish(eng, slot, pkt);
 }
@@ -46,6 +42,31 @@ static void submit_one(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pkts,
 		complete_job(eng, pkts, job);
 }
 
+/* Families with prepare_batch see all their packets of the burst at once (array order kept). */
+static void prepare_batches(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pkts, unsigned n,
+			    bool *needs_job)
+{
+	unsigned slots[WS_CRYPTO_MAX_BURST];
+	const struct ws_cipher_ops *done[WS_CIPHER_COUNT];
+	unsigned ndone = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct ws_cipher_ops *ops = needs_job[i] ? pkts[i].ctx->ops : NULL;
+		if (ops == NULL || ops->prepare_batch == NULL)
+			continue;
+		bool seen = false;
+		for (unsigned d = 0; d < ndone; d++)
+			seen |= done[d] == ops;
+		if (seen)
+			continue;
+		unsigned count = 0;
+		for (unsigned j = i; j < n; j++)
+			if (needs_job[j] && pkts[j].ctx->ops == ops)
+				slots[count++] = j;
+		ops->prepare_batch(eng, pkts, slots, count);
+		done[ndone++] = ops;
+	}
+}
+
 static unsigned run_burst(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pkts, unsigned n,
 			  enum ws_dir dir)
 {
@@ -56,16 +77,17 @@ static unsigned run_burst(struct ws_crypto_engine *eng, struct ws_crypto_pkt *pk
 	bool needs_job[WS_CRYPTO_MAX_BURST];
 	for (unsigned i = 0; i < n; i++) {
 		pkts[i].status = check_pkt(&pkts[i], dir);
-		needs_job[i] = pkts[i].status == WS_OK &&
-			       pkts[i].ctx->ops->prepare(eng, i, &pkts[i]) == WS_PREP_JOB;
+		const struct ws_cipher_ops *ops = pkts[i].status == WS_OK ? pkts[i].ctx->ops : NULL;
+		needs_job[i] = ops != NULL &&
+			       (ops->prepare == NULL || ops->prepare(eng, i, &pkts[i]) == WS_PREP_JOB);
 	}
+	prepare_batches(eng, pkts, n, needs_job);
 	for (unsigned i = 0; i < n; i++)
 		if (needs_job[i])
 			submit_one(eng, pkts, i);
 	for (IMB_JOB *job = IMB_FLUSH_JOB(eng->mgr); job != NULL; job = IMB_FLUSH_JOB(eng->mgr))
 		complete_job(eng, pkts, job);
-	sodium_memzero(eng->poly_key, (size_t)n * WS_POLY1305_KEY); /* one-time keys (chacha20-poly1305) */
-	sodium_memzero(&eng->gcm_ctx, sizeof(eng->gcm_ctx));         /* last GCM keystream block */
+	sodium_memzero(&eng->gcm_ctx, sizeof(eng->gcm_ctx)); /* last GCM keystream block */
 	unsigned ok = 0;
 	for (unsigned i = 0; i < n; i++)
 		ok += pkts[i].status == WS_OK;

@@ -193,7 +193,7 @@ static void ctr_fill_job(IMB_JOB *job, struct ws_crypto_engine *eng, unsigned sl
 
 static void ctr_finish(struct ws_crypto_engine *eng, unsigned slot, struct ws_crypto_pkt *pkt)
 {
-	if (pkt->ctx->dir == WS_DIR_OPEN)
+	if (pkt->ctx->dir == WS_DIR_OPEN && pkt->status == WS_OK)
 		ws_finish_open_check(eng, slot, pkt);
 }
 

@@ -1,0 +1,53 @@
+/* session_io.h — drives one SSH transport over one kernel TCP socket inside a ws_loop: reads into
+ * the transport's input space, hands every transport event to the owner, writes due output with
+ * writev, keeps EPOLLOUT interest only while output is pending, ticks rekey time, and reports
+ * the end of the connection once. Shared by warpsshd, warpssh and the runtime's data cores. */
+#ifndef WARPSSH_SESSION_IO_H
+#define WARPSSH_SESSION_IO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "warpssh/err.h"
+#include "warpssh/loop.h"
+#include "warpssh/transport.h"
+
+struct ws_session_io;
+
+struct ws_session_io_ops {
+	/* One transport event (HOST_KEY, HANDSHAKE_DONE, SERVICE_ACCEPTED, PAYLOAD, DISCONNECTED).
+	 * The owner may call ws_transport_send() etc. from here. A negative return fails the
+	 * connection with that error (the owner should have asked the transport to disconnect). */
+	int (*on_event)(void *arg, struct ws_session_io *io, const struct ws_transport_event *ev);
+	/* Called after every batch of input has been handled (e.g. to resume local reads that were
+	 * paused for backpressure). May be NULL. */
+	void (*after_input)(void *arg, struct ws_session_io *io);
+	/* All queued output has been written after some of it had to wait for the socket: producers
+	 * that got WS_ERR_AGAIN from ws_transport_send() (or paused local reads) resume here.
+	 * May be NULL. */
+	void (*on_output_drained)(void *arg, struct ws_session_io *io);
+	/* The connection is over: err is WS_OK for a clean close (our DISCONNECT, or the peer's with
+	 * reason BY_APPLICATION), else the first error. Called exactly once; the socket is already closed and the
+	 * owner frees the session_io with ws_session_io_free() (not from inside this callback). */
+	void (*on_closed)(void *arg, struct ws_session_io *io, int err);
+};
+
+/* Take ownership of fd (connected, non-blocking) and t; start watching fd on loop. */
+WS_MUST_USE int ws_session_io_new(struct ws_session_io **out, struct ws_loop *loop, int fd,
+				  struct ws_transport *t, const struct ws_session_io_ops *ops, void *arg);
+/* Frees the transport too; closes the fd if still open. NULL is fine. */
+void ws_session_io_free(struct ws_session_io *io);
+struct ws_transport *ws_session_io_transport(struct ws_session_io *io);
+int ws_session_io_fd(const struct ws_session_io *io);
+/* The owner queued payloads outside an event callback: flush output now (writes what the socket
+ * takes, arms EPOLLOUT for the rest). Safe to call any time. */
+void ws_session_io_flush(struct ws_session_io *io);
+/* Stop reading from the socket (backpressure) or resume. */
+void ws_session_io_pause_input(struct ws_session_io *io, bool paused);
+/* Flush, then close once all output is written (or after linger_ms). on_closed follows. */
+void ws_session_io_close_after_flush(struct ws_session_io *io, uint64_t linger_ms);
+/* Bytes moved over the socket so far. */
+uint64_t ws_session_io_bytes_in(const struct ws_session_io *io);
+uint64_t ws_session_io_bytes_out(const struct ws_session_io *io);
+
+#endif

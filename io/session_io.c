@@ -1,6 +1,7 @@
 /* session_io.c — the pump between one kernel TCP socket and one sans-I/O transport: readiness in,
  * events out to the owner, sealed output written with writev, a 1 s tick for time-based rekey,
- * and a single on_closed report when the connection ends. */
+ * and a single on_closed report when the connection ends. Connections in a burst group defer
+ * their crypto and events to the group's end-of-iteration pass (cross-connection bursts). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,15 @@
 #define SIO_READ_ROUNDS 16   /* reads per readiness event before yielding to other connections */
 #define SIO_WRITE_SEGS 64
 #define SIO_TICK_MS 1000
+#define GROUP_MAX_ROUNDS 8   /* end-hook passes per iteration while connections stay dirty */
+
+struct ws_burst_group {
+	struct ws_loop *loop;
+	struct ws_crypto_engine *eng;
+	struct ws_session_io **dirty, **work;
+	size_t ndirty, cap;
+	struct ws_burst_stats stats;
+};
 
 struct ws_session_io {
 	struct ws_loop *loop;
@@ -31,7 +41,11 @@ struct ws_session_io {
 	struct ws_timer tick;
 	struct ws_timer linger;
 	uint64_t bytes_in, bytes_out;
+	struct ws_burst_group *group; /* NULL: crypto inline */
+	bool dirty;                   /* queued for the group's end-of-iteration pass */
 };
+
+static void mark_dirty(struct ws_session_io *io);
 
 static void finish(struct ws_session_io *io, int err)
 {
@@ -89,7 +103,8 @@ static bool write_out(struct ws_session_io *io)
 	struct ws_bytes segs[SIO_WRITE_SEGS];
 	struct iovec iov[SIO_WRITE_SEGS];
 	bool was_blocked = io->output_blocked;
-	if (ws_transport_process_crypto(io->t) < 0 && !ws_transport_output_pending(io->t)) {
+	if (io->group == NULL && ws_transport_process_crypto(io->t) < 0 &&
+	    !ws_transport_output_pending(io->t)) {
 		finish(io, end_error(io));
 		return false;
 	}
@@ -118,10 +133,15 @@ static bool write_out(struct ws_session_io *io)
 			finish(io, WS_ERR_INTERNAL);
 			return false;
 		}
-		if (ws_transport_process_crypto(io->t) < 0 && !ws_transport_output_pending(io->t))
+		if (io->group == NULL && ws_transport_process_crypto(io->t) < 0 &&
+		    !ws_transport_output_pending(io->t))
 			break;
 	}
 	bool pending = ws_transport_output_pending(io->t);
+	if (pending && io->group != NULL && !io->output_blocked) {
+		mark_dirty(io); /* unsealed packets: the group seals them at the end of this iteration */
+		return true;
+	}
 	if (!pending && (io->closing || transport_over(io))) {
 		finish(io, end_error(io));
 		return false;
@@ -169,6 +189,10 @@ static bool read_in(struct ws_session_io *io)
 		if (ws_transport_input_space(io->t, &space, &room) < 0)
 			return true; /* transport over: output path finishes */
 		if (room == 0) {
+			if (io->group != NULL) {
+				mark_dirty(io);
+				return true;
+			}
 			if (!pump_events(io))
 				return false;
 			if (ws_transport_input_space(io->t, &space, &room) < 0 || room == 0)
@@ -190,6 +214,10 @@ static bool read_in(struct ws_session_io *io)
 		if ((size_t)n < room)
 			break; /* drained the socket for now */
 	}
+	if (io->group != NULL) {
+		mark_dirty(io);
+		return true;
+	}
 	return pump_events(io);
 }
 
@@ -198,6 +226,18 @@ static void on_fd(struct ws_loop *loop, int fd, uint32_t ev, void *arg)
 	(void)loop;
 	(void)fd;
 	struct ws_session_io *io = arg;
+	if (io->group != NULL) {
+		if ((ev & WS_EV_READ) && !io->input_paused && !io->read_eof && !io->closing)
+			read_in(io);
+		else if (ev & WS_EV_ERROR) {
+			io->read_eof = true;
+			ws_transport_input_eof(io->t);
+		}
+		if (ev & WS_EV_WRITE)
+			write_out(io);
+		mark_dirty(io);
+		return;
+	}
 	if ((ev & WS_EV_READ) && !io->input_paused && !io->read_eof && !io->closing) {
 		if (!read_in(io))
 			return;
@@ -265,6 +305,12 @@ void ws_session_io_free(struct ws_session_io *io)
 		ws_loop_del(io->loop, io->fd);
 		close(io->fd);
 	}
+	if (io->dirty) {
+		struct ws_burst_group *g = io->group;
+		for (size_t i = 0; i < g->ndirty; i++)
+			if (g->dirty[i] == io)
+				g->dirty[i] = g->dirty[--g->ndirty];
+	}
 	ws_transport_free(io->t);
 	free(io);
 }
@@ -278,6 +324,10 @@ void ws_session_io_flush(struct ws_session_io *io)
 {
 	if (io->closed)
 		return;
+	if (io->group != NULL) {
+		mark_dirty(io);
+		return;
+	}
 	write_out(io);
 }
 
@@ -288,7 +338,9 @@ void ws_session_io_pause_input(struct ws_session_io *io, bool paused)
 	io->input_paused = paused;
 	update_interest(io);
 	/* resuming: bytes may already sit in the transport's buffer */
-	if (!paused && pump_events(io))
+	if (!paused && io->group != NULL)
+		mark_dirty(io);
+	else if (!paused && pump_events(io))
 		write_out(io);
 }
 
@@ -299,5 +351,154 @@ void ws_session_io_close_after_flush(struct ws_session_io *io, uint64_t linger_m
 	io->closing = true;
 	if (linger_ms > 0 && ws_timer_arm(io->loop, &io->linger, linger_ms) != WS_OK)
 		ws_verbose("session: cannot arm the linger timer");
-	write_out(io);
+	if (io->group != NULL)
+		mark_dirty(io);
+	else
+		write_out(io);
+}
+
+/* ---------------------------------------------------------------- burst groups */
+
+static void mark_dirty(struct ws_session_io *io)
+{
+	struct ws_burst_group *g = io->group;
+	if (g == NULL || io->dirty || io->closed)
+		return;
+	if (g->ndirty == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 64;
+		struct ws_session_io **d = realloc(g->dirty, cap * sizeof(*d));
+		struct ws_session_io **w = realloc(g->work, cap * sizeof(*w));
+		if (d != NULL)
+			g->dirty = d;
+		if (w != NULL)
+			g->work = w;
+		if (d == NULL || w == NULL) {
+			/* out of memory: process this connection inline instead */
+			ws_error("burst group: out of memory; connection falls back to inline crypto");
+			io->group = NULL;
+			write_out(io);
+			return;
+		}
+		g->cap = cap;
+	}
+	g->dirty[g->ndirty++] = io;
+	io->dirty = true;
+}
+
+/* One packet range of one connection inside a burst. */
+struct burst_slice {
+	struct ws_session_io *io;
+	unsigned start, count;
+};
+
+static void note_burst(struct ws_burst_group *g, unsigned np, unsigned nslices)
+{
+	g->stats.bursts++;
+	g->stats.packets += np;
+	if (nslices > 1)
+		g->stats.multi_conn_bursts++;
+	if (np > g->stats.max_burst)
+		g->stats.max_burst = np;
+}
+
+typedef unsigned (*collect_fn)(struct ws_transport *, struct ws_crypto_pkt *, unsigned);
+typedef int (*complete_fn)(struct ws_transport *, const struct ws_crypto_pkt *, unsigned);
+typedef unsigned (*burst_fn)(struct ws_crypto_engine *, struct ws_crypto_pkt *, unsigned);
+
+static void run_burst(struct ws_burst_group *g, burst_fn burst, complete_fn complete,
+		      struct ws_crypto_pkt *pkts, unsigned np, const struct burst_slice *sl, unsigned ns)
+{
+	burst(g->eng, pkts, np);
+	for (unsigned i = 0; i < ns; i++)
+		(void)complete(sl[i].io->t, pkts + sl[i].start, sl[i].count); /* failures are sticky */
+	note_burst(g, np, ns);
+}
+
+/* Gather packets of every connection in work[] into bursts of up to WS_CRYPTO_MAX_BURST. */
+static void burst_phase(struct ws_burst_group *g, size_t n, collect_fn collect, burst_fn burst,
+			complete_fn complete)
+{
+	struct ws_crypto_pkt pkts[WS_CRYPTO_MAX_BURST];
+	struct burst_slice sl[WS_CRYPTO_MAX_BURST];
+	unsigned np = 0, ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct ws_session_io *io = g->work[i];
+		while (!io->closed) {
+			unsigned k = collect(io->t, pkts + np, WS_CRYPTO_MAX_BURST - np);
+			if (k == 0)
+				break;
+			sl[ns++] = (struct burst_slice){io, np, k};
+			np += k;
+			if (np < WS_CRYPTO_MAX_BURST)
+				break; /* this connection has nothing more now */
+			run_burst(g, burst, complete, pkts, np, sl, ns);
+			np = ns = 0;
+		}
+	}
+	if (np > 0)
+		run_burst(g, burst, complete, pkts, np, sl, ns);
+}
+
+static void group_pass(struct ws_burst_group *g)
+{
+	size_t n = g->ndirty;
+	struct ws_session_io **tmp = g->work;
+	g->work = g->dirty;
+	g->dirty = tmp;
+	g->ndirty = 0;
+	for (size_t i = 0; i < n; i++)
+		g->work[i]->dirty = false;
+
+	burst_phase(g, n, ws_transport_collect_open, ws_crypto_open_burst, ws_transport_complete_open);
+	for (size_t i = 0; i < n; i++) {
+		struct ws_session_io *io = g->work[i];
+		if (!io->closed && pump_events(io) && io->ops.after_input != NULL)
+			io->ops.after_input(io->arg, io);
+	}
+	burst_phase(g, n, ws_transport_collect_seal, ws_crypto_seal_burst, ws_transport_complete_seal);
+	for (size_t i = 0; i < n; i++) {
+		struct ws_session_io *io = g->work[i];
+		if (io->closed || !write_out(io))
+			continue;
+		if (io->read_eof && !ws_transport_output_pending(io->t))
+			finish(io, io->close_err != WS_OK ? io->close_err : end_error(io));
+	}
+}
+
+static void group_end_hook(struct ws_loop *loop, void *arg)
+{
+	(void)loop;
+	struct ws_burst_group *g = arg;
+	for (int round = 0; round < GROUP_MAX_ROUNDS && g->ndirty > 0; round++)
+		group_pass(g);
+}
+
+int ws_burst_group_new(struct ws_burst_group **out, struct ws_loop *loop, struct ws_crypto_engine *eng)
+{
+	*out = NULL;
+	struct ws_burst_group *g = calloc(1, sizeof(*g));
+	WS_ENSURE(g != NULL, WS_ERR_NO_MEMORY);
+	g->loop = loop;
+	g->eng = eng;
+	ws_loop_set_end_hook(loop, group_end_hook, g);
+	*out = g;
+	return WS_OK;
+}
+
+void ws_burst_group_free(struct ws_burst_group *g)
+{
+	if (g == NULL)
+		return;
+	ws_loop_set_end_hook(g->loop, NULL, NULL);
+	free(g->dirty);
+	free(g->work);
+	free(g);
+}
+
+void ws_burst_group_stats(const struct ws_burst_group *g, struct ws_burst_stats *out) { *out = g->stats; }
+
+void ws_session_io_join(struct ws_session_io *io, struct ws_burst_group *g)
+{
+	io->group = g;
+	mark_dirty(io); /* the version line and KEXINIT are already queued */
 }

@@ -46,6 +46,26 @@ void ws_session_io_flush(struct ws_session_io *io);
 void ws_session_io_pause_input(struct ws_session_io *io, bool paused);
 /* Flush, then close once all output is written (or after linger_ms). on_closed follows. */
 void ws_session_io_close_after_flush(struct ws_session_io *io, uint64_t linger_ms);
+/* ---- cross-connection crypto bursts (a data core's shape) ----
+ * A burst group owns a loop's end-of-iteration hook. Connections that joined it only move bytes
+ * during the iteration; at its end the group gathers every packet waiting to be opened across
+ * all of them into one ws_crypto_open_burst, hands out the events, gathers every packet waiting
+ * to be sealed into one ws_crypto_seal_burst, and writes. Without a group each connection runs
+ * its own crypto inline. */
+struct ws_burst_group;
+struct ws_burst_stats {
+	uint64_t bursts;            /* crypto burst calls (open + seal) */
+	uint64_t packets;           /* packets in them */
+	uint64_t multi_conn_bursts; /* bursts holding packets of more than one connection */
+	uint64_t max_burst;
+};
+WS_MUST_USE int ws_burst_group_new(struct ws_burst_group **out, struct ws_loop *loop,
+				   struct ws_crypto_engine *eng);
+void ws_burst_group_free(struct ws_burst_group *g); /* after its connections are freed */
+void ws_burst_group_stats(const struct ws_burst_group *g, struct ws_burst_stats *out);
+/* Put a new connection into a group (before the loop runs it). */
+void ws_session_io_join(struct ws_session_io *io, struct ws_burst_group *g);
+
 /* Bytes moved over the socket so far. */
 uint64_t ws_session_io_bytes_in(const struct ws_session_io *io);
 uint64_t ws_session_io_bytes_out(const struct ws_session_io *io);

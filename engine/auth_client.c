@@ -142,6 +142,7 @@ static int send_pubkey_query(struct ws_auth_client *a)
 	WS_TRY(ws_auth_put_request_head(&b, a->cfg.user, WS_AUTH_SERVICE_CONNECTION, "publickey"));
 	WS_TRY(ws_buf_put_bool(&b, false));
 	WS_TRY(ws_buf_put_cstring(&b, WS_AUTH_ALG_ED25519));
+	WS_TRY(ws_buf_put_u32(&b, WS_KEY_BLOB_LEN)); /* string public key blob */
 	WS_TRY(ws_key_put_blob(current_key(a), &b));
 	WS_TRY(cli_send(a, &b));
 	a->state = CLI_WAIT_PK_OK;

@@ -190,7 +190,7 @@ int ws_conn_on_channel_request(struct ws_conn *c, struct ws_buf *b)
 	}
 	if (r->want_reply && ws_reply_fifo_push(&ch->replies, WS_REPLY_PENDING, &seq) < 0)
 		return ws_conn_fail(c, WS_ERR_LIMIT, "too many unanswered channel requests");
-	if (k != NULL && !ch->close_called) {
+	if (k != NULL) { /* delivered even after our CLOSE: an exit-status still tells something */
 		ev.channel = ws_chan_id(c, ch);
 		ev.user = ch->user;
 		ws_conn_emit(c, &ev);

@@ -46,6 +46,7 @@ struct ws_session_io {
 };
 
 static void mark_dirty(struct ws_session_io *io);
+static void on_fd(struct ws_loop *loop, int fd, uint32_t ev, void *arg);
 
 static void finish(struct ws_session_io *io, int err)
 {
@@ -299,18 +300,10 @@ void ws_session_io_free(struct ws_session_io *io)
 {
 	if (io == NULL)
 		return;
-	ws_timer_cancel(io->loop, &io->tick);
-	ws_timer_cancel(io->loop, &io->linger);
-	if (io->fd >= 0) {
-		ws_loop_del(io->loop, io->fd);
+	if (io->loop != NULL)
+		ws_session_io_detach(io);
+	if (io->fd >= 0)
 		close(io->fd);
-	}
-	if (io->dirty) {
-		struct ws_burst_group *g = io->group;
-		for (size_t i = 0; i < g->ndirty; i++)
-			if (g->dirty[i] == io)
-				g->dirty[i] = g->dirty[--g->ndirty];
-	}
 	ws_transport_free(io->t);
 	free(io);
 }
@@ -355,6 +348,52 @@ void ws_session_io_close_after_flush(struct ws_session_io *io, uint64_t linger_m
 		mark_dirty(io);
 	else
 		write_out(io);
+}
+
+/* ---------------------------------------------------------------- moving between threads */
+
+static void leave_group(struct ws_session_io *io)
+{
+	struct ws_burst_group *g = io->group;
+	if (g != NULL && io->dirty) {
+		for (size_t i = 0; i < g->ndirty; i++)
+			if (g->dirty[i] == io)
+				g->dirty[i] = g->dirty[--g->ndirty];
+	}
+	io->dirty = false;
+	io->group = NULL;
+}
+
+void ws_session_io_detach(struct ws_session_io *io)
+{
+	ws_timer_cancel(io->loop, &io->tick);
+	ws_timer_cancel(io->loop, &io->linger);
+	if (io->fd >= 0)
+		ws_loop_del(io->loop, io->fd);
+	leave_group(io);
+	io->loop = NULL;
+	io->watched = 0;
+}
+
+int ws_session_io_attach(struct ws_session_io *io, struct ws_loop *loop, struct ws_burst_group *group,
+			 struct ws_crypto_engine *eng)
+{
+	WS_ENSURE(io->loop == NULL && !io->closed, WS_ERR_INVALID_ARG);
+	io->loop = loop;
+	ws_transport_set_engine(io->t, eng);
+	io->watched = WS_EV_READ | WS_EV_WRITE;
+	WS_TRY(ws_loop_add(loop, io->fd, io->watched, on_fd, io));
+	WS_TRY(ws_timer_arm(loop, &io->tick, SIO_TICK_MS));
+	if (io->closing)
+		WS_TRY(ws_timer_arm(loop, &io->linger, SIO_TICK_MS));
+	if (group != NULL) {
+		ws_session_io_join(io, group);
+		return WS_OK;
+	}
+	/* bytes may already sit in the transport's buffer */
+	if (pump_events(io))
+		write_out(io);
+	return WS_OK;
 }
 
 /* ---------------------------------------------------------------- burst groups */

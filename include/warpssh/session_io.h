@@ -66,6 +66,15 @@ void ws_burst_group_stats(const struct ws_burst_group *g, struct ws_burst_stats 
 /* Put a new connection into a group (before the loop runs it). */
 void ws_session_io_join(struct ws_session_io *io, struct ws_burst_group *g);
 
+/* ---- moving a connection between threads (control core → data core) ----
+ * On the owning thread: stop watching (fd, timers) and leave the burst group; the connection
+ * keeps all its state and buffered bytes, and ignores the socket until attached again. */
+void ws_session_io_detach(struct ws_session_io *io);
+/* On the new owning thread: watch in loop, join group (NULL: inline crypto), and run the
+ * transport's crypto on eng (that thread's engine). Buffered work is processed at once. */
+WS_MUST_USE int ws_session_io_attach(struct ws_session_io *io, struct ws_loop *loop,
+				     struct ws_burst_group *group, struct ws_crypto_engine *eng);
+
 /* Bytes moved over the socket so far. */
 uint64_t ws_session_io_bytes_in(const struct ws_session_io *io);
 uint64_t ws_session_io_bytes_out(const struct ws_session_io *io);

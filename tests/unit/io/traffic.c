@@ -18,7 +18,7 @@ static void fill(struct traffic_side *s, uint8_t *p, size_t n)
 
 void traffic_send_more(struct traffic_side *s)
 {
-	static uint8_t buf[CHUNK_MAX + 1];
+	static _Thread_local uint8_t buf[CHUNK_MAX + 1]; /* sides may run on different threads */
 	struct ws_transport *t = ws_session_io_transport(s->io);
 	while (s->ready && s->sent < s->total) {
 		size_t n = s->total - s->sent < s->chunk ? s->total - s->sent : s->chunk;

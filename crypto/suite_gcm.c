@@ -34,17 +34,18 @@ static void gcm_advance_iv(uint8_t iv[GCM_IV_LEN])
 static void gcm_crypt(IMB_MGR *mgr, const struct ws_cipher_ctx *ctx, struct gcm_context_data *gctx,
 		      struct ws_crypto_pkt *pkt, uint8_t *tag)
 {
+	const struct gcm_key_data *k = &ctx->keys.gcm;
 	uint8_t *body = pkt->buf + 4;
 	uint64_t n = pkt->len - 4;
 	bool aes128 = ctx->cipher->key_len == 16;
 	if (ctx->dir == WS_DIR_SEAL && aes128)
-		IMB_AES128_GCM_ENC(mgr, &ctx->keys.gcm, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
+		IMB_AES128_GCM_ENC(mgr, k, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
 	else if (ctx->dir == WS_DIR_SEAL)
-		IMB_AES256_GCM_ENC(mgr, &ctx->keys.gcm, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
+		IMB_AES256_GCM_ENC(mgr, k, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
 	else if (aes128)
-		IMB_AES128_GCM_DEC(mgr, &ctx->keys.gcm, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
+		IMB_AES128_GCM_DEC(mgr, k, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
 	else
-		IMB_AES256_GCM_DEC(mgr, &ctx->keys.gcm, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
+		IMB_AES256_GCM_DEC(mgr, k, gctx, body, body, n, ctx->iv, pkt->buf, 4, tag, WS_GCM_TAG);
 }
 
 static enum ws_prep gcm_prepare(struct ws_crypto_engine *eng, unsigned slot, struct ws_crypto_pkt *pkt)

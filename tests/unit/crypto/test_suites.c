@@ -116,7 +116,8 @@ static void test_wipe(void)
 	for (unsigned c = 0; c < WS_CIPHER_COUNT; c++) {
 		const struct ws_cipher_info *ci = ws_cipher_info(c);
 		struct ws_cipher_ctx *ctx = NULL;
-		REQUIRE(ws_cipher_ctx_new(&ctx, ci, ci->aead ? NULL : mac, WS_DIR_SEAL, key, iv, mk) == WS_OK);
+		const struct ws_mac_info *m = ci->aead ? NULL : mac;
+		REQUIRE(ws_cipher_ctx_new(&ctx, ci, m, WS_DIR_SEAL, key, iv, mk) == WS_OK);
 		CHECK(!all_zero(&ctx->keys, sizeof(ctx->keys)));
 		if (!ci->aead)
 			CHECK(!all_zero(ctx->hmac_ipad, sizeof(ctx->hmac_ipad)));

@@ -448,6 +448,7 @@ int ws_conn_send_eof(struct ws_conn *c, uint32_t id)
 	WS_TRY(ws_chan_api(c, id, &ch));
 	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->eof_called && !ch->close_called, WS_ERR_INVALID_ARG);
 	WS_ENSURE(!ch->close_received, WS_ERR_CLOSED);
+	WS_TRY(ws_chan_settle_current_request(c, ch));
 	ch->eof_called = true;
 	if (ch->state == WS_CH_OPEN && ws_outq_empty(ch))
 		return ws_chan_send_eof_now(c, ch);
@@ -459,6 +460,7 @@ int ws_conn_close(struct ws_conn *c, uint32_t id)
 	struct ws_channel *ch;
 	WS_TRY(ws_chan_api(c, id, &ch));
 	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->close_called, WS_ERR_INVALID_ARG);
+	WS_TRY(ws_chan_settle_current_request(c, ch));
 	ch->close_called = true;
 	if (ch->close_received || (ch->state == WS_CH_OPEN && ws_outq_empty(ch)))
 		return ws_chan_send_close_now(c, ch);

@@ -125,6 +125,7 @@ static int send_stream(struct ws_conn *c, uint32_t id, bool ext, uint32_t ext_ty
 	WS_ENSURE(!ch->close_received, WS_ERR_CLOSED);
 	if (len == 0)
 		return WS_OK;
+	WS_TRY(ws_chan_settle_current_request(c, ch));
 	if (ch->state == WS_CH_OPEN && ws_outq_empty(ch)) {
 		uint32_t n;
 		while (sent < len && (n = ws_chan_data_chunk(ch, len - sent)) > 0) {

@@ -71,6 +71,13 @@ struct ws_conn {
 	int error;
 	struct ws_disconnect_info disc;
 	uint8_t *scratch; /* WS_CONN_SCRATCH bytes for building requests */
+	/* The channel request whose event is being delivered: if the embedder sends on that
+	 * channel from inside the callback, the answer it already set goes out first. */
+	struct {
+		struct ws_channel *ch;
+		const struct ws_conn_event *ev;
+		uint32_t seq;
+	} cur_req;
 };
 
 /* conn.c */
@@ -132,6 +139,8 @@ WS_MUST_USE int ws_outq_flush(struct ws_conn *c, struct ws_channel *ch);
 
 /* conn_requests.c */
 WS_MUST_USE int ws_conn_on_channel_request(struct ws_conn *c, struct ws_buf *b);
+/* Called before anything is sent on ch: answer the request being delivered, if decided. */
+WS_MUST_USE int ws_chan_settle_current_request(struct ws_conn *c, struct ws_channel *ch);
 WS_MUST_USE int ws_conn_on_channel_reply(struct ws_conn *c, struct ws_buf *b, bool ok);
 
 #endif

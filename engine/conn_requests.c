@@ -193,12 +193,26 @@ int ws_conn_on_channel_request(struct ws_conn *c, struct ws_buf *b)
 	if (k != NULL) { /* delivered even after our CLOSE: an exit-status still tells something */
 		ev.channel = ws_chan_id(c, ch);
 		ev.user = ch->user;
+		if (r->want_reply) {
+			c->cur_req.ch = ch;
+			c->cur_req.ev = &ev;
+			c->cur_req.seq = seq;
+		}
 		ws_conn_emit(c, &ev);
+		memset(&c->cur_req, 0, sizeof(c->cur_req));
 		WS_ENSURE(c->error == 0, c->error);
 	}
 	if (!r->want_reply || ch->close_sent)
 		return WS_OK;
 	ws_reply_fifo_settle(&ch->replies, seq, ev.answer, 0);
+	return ws_chan_flush_replies(c, ch);
+}
+
+int ws_chan_settle_current_request(struct ws_conn *c, struct ws_channel *ch)
+{
+	if (c->cur_req.ch != ch || ch == NULL || c->cur_req.ev->answer == WS_ANSWER_DEFER)
+		return WS_OK;
+	ws_reply_fifo_settle(&ch->replies, c->cur_req.seq, c->cur_req.ev->answer, 0);
 	return ws_chan_flush_replies(c, ch);
 }
 
@@ -238,6 +252,7 @@ int ws_conn_send_request(struct ws_conn *c, uint32_t id, const struct ws_chan_re
 	struct ws_buf b;
 	WS_TRY(ws_chan_api(c, id, &ch));
 	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->close_called, WS_ERR_INVALID_ARG);
+	WS_TRY(ws_chan_settle_current_request(c, ch));
 	WS_ENSURE(req->type != WS_REQ_OTHER || (req->name.len > 0 && req->name.len <= WS_CONN_NAME_MAX),
 		  WS_ERR_INVALID_ARG);
 	ws_buf_init_write(&b, c->scratch, WS_CONN_SCRATCH);

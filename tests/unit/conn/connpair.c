@@ -63,6 +63,8 @@ static void on_request(struct side *s, struct ws_conn_event *ev)
 	if (r->type == WS_REQ_EXIT_SIGNAL)
 		copy_view(rx->exit_signal, sizeof(rx->exit_signal), r->u.exit_signal.name);
 	ev->answer = s->request_answer;
+	if (s->request_hook != NULL)
+		s->request_hook(s, ev);
 }
 
 static void on_data(struct side *s, struct ws_conn_event *ev)

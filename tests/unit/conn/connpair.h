@@ -44,6 +44,7 @@ struct side {
 	char last_open_host[64];
 	unsigned window_adjusts_sent;
 	void (*close_hook)(struct side *s, uint32_t id); /* runs inside the CLOSE event */
+	void (*request_hook)(struct side *s, struct ws_conn_event *ev); /* inside REQUEST events */
 	/* wire checker: what this side granted per channel id */
 	uint64_t granted[PAIR_MAX_CH], received[PAIR_MAX_CH];
 	uint32_t map_from_peer[PAIR_MAX_CH];   /* peer channel id -> our id */

@@ -633,6 +633,38 @@ static void test_peer_closes_first(void)
 	pair_free(&p);
 }
 
+/* An embedder that starts the command inside the exec event: its answer goes out before the
+ * output, EOF and CLOSE it sends from there. */
+static void run_command_in_event(struct side *s, struct ws_conn_event *ev)
+{
+	size_t acc;
+	if (ev->u.request.type != WS_REQ_EXEC)
+		return;
+	ev->answer = WS_ANSWER_ACCEPT;
+	if (ws_conn_send_data(s->conn, ev->channel, "out", 3, &acc) != WS_OK ||
+	    ws_conn_send_eof(s->conn, ev->channel) != WS_OK || ws_conn_close(s->conn, ev->channel) != WS_OK)
+		s->ch[ev->channel].log[0] = '!';
+}
+
+static void test_reply_precedes_sends_from_the_event(void)
+{
+	struct ws_conn_config cc, sc;
+	struct pair p;
+	uint32_t cid, sid;
+	pair_config_default(&cc, &sc);
+	pair_init(&p, &cc, &sc);
+	p.srv.request_hook = run_command_in_event;
+	pair_open_session(&p, &cid, &sid);
+	struct ws_chan_request exec = {.type = WS_REQ_EXEC, .want_reply = true};
+	exec.u.exec.command = ws_conn_str("true");
+	CHECK_EQ(ws_conn_send_request(p.cli.conn, cid, &exec), WS_OK);
+	CHECK_EQ(pair_pump(&p), WS_OK);
+	CHECK(strcmp(p.cli.ch[cid].log, "OYDEC") == 0);
+	CHECK(strcmp(p.srv.ch[sid].log, "xC") == 0);
+	CHECK_EQ(ws_conn_channel_count(p.srv.conn), 0);
+	pair_free(&p);
+}
+
 int main(void)
 {
 	REQUIRE(sodium_init() >= 0);
@@ -650,5 +682,6 @@ int main(void)
 	test_pending_cap_and_window_space();
 	test_window_adjust_caps();
 	test_peer_closes_first();
+	test_reply_precedes_sends_from_the_event();
 	return check_done("test_conn_channels");
 }

@@ -27,9 +27,9 @@ struct ws_auth_client {
 	uint8_t session_id[WS_AUTH_SESSION_ID_MAX];
 	size_t session_id_len;
 	enum cli_state state;
-	size_t key_idx;          /* key being tried (publickey) */
+	size_t key_idx;		 /* key being tried (publickey) */
 	unsigned password_tries; /* passwords sent so far */
-	bool can_publickey;      /* from the server's last FAILURE list */
+	bool can_publickey;	 /* from the server's last FAILURE list */
 	bool can_password;
 	int error;
 	struct ws_disconnect_info disc;
@@ -305,9 +305,10 @@ static int on_pk_ok(struct ws_auth_client *a, struct ws_buf *b)
 	WS_TRY(ws_key_put_blob(current_key(a), &want));
 	/* the server must echo the key we asked about */
 	WS_ENSURE(ws_bytes_eq_str(alg, WS_AUTH_ALG_ED25519) && blob.len == want.wpos &&
-		  memcmp(blob.ptr, want.data, want.wpos) == 0, WS_ERR_PROTOCOL);
-	uint8_t mem[128 + WS_AUTH_SESSION_ID_MAX + WS_AUTH_USER_MAX + 2 * WS_AUTH_NAME_MAX +
-		    WS_KEY_BLOB_LEN + WS_KEY_SIG_BLOB_LEN];
+		      memcmp(blob.ptr, want.data, want.wpos) == 0,
+		  WS_ERR_PROTOCOL);
+	uint8_t mem[128 + WS_AUTH_SESSION_ID_MAX + WS_AUTH_USER_MAX + 2 * WS_AUTH_NAME_MAX + WS_KEY_BLOB_LEN +
+		    WS_KEY_SIG_BLOB_LEN];
 	struct ws_buf req;
 	ws_buf_init_write(&req, mem, sizeof(mem));
 	if (build_signed_request(a, &req) < 0) {
@@ -356,6 +357,7 @@ int ws_auth_client_handle(struct ws_auth_client *a, const uint8_t *payload, size
 	else
 		rc = WS_ERR_UNEXPECTED_MSG;
 	if (rc < 0)
-		return cli_fail(a, rc, WS_REASON_PROTOCOL_ERROR, "malformed or unexpected authentication message");
+		return cli_fail(a, rc, WS_REASON_PROTOCOL_ERROR,
+				"malformed or unexpected authentication message");
 	return WS_OK;
 }

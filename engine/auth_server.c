@@ -128,7 +128,8 @@ static int on_service_request(struct ws_auth_server *a, struct ws_buf *b)
 {
 	char service[WS_AUTH_NAME_MAX + 1];
 	if (a->state != SRV_WAIT_SERVICE)
-		return srv_fail(a, WS_ERR_UNEXPECTED_MSG, WS_REASON_PROTOCOL_ERROR, "unexpected SERVICE_REQUEST");
+		return srv_fail(a, WS_ERR_UNEXPECTED_MSG, WS_REASON_PROTOCOL_ERROR,
+				"unexpected SERVICE_REQUEST");
 	WS_TRY(ws_buf_get_cstring(b, service, sizeof(service)));
 	WS_TRY(ws_buf_expect_end(b));
 	/* RFC 4253 §10: refuse a service we do not offer by disconnecting */
@@ -197,8 +198,8 @@ static bool pubkey_signature_ok(struct ws_auth_server *a, const struct srv_reque
 	uint8_t mem[64 + WS_AUTH_SESSION_ID_MAX + WS_AUTH_USER_MAX + 2 * WS_AUTH_NAME_MAX + WS_KEY_BLOB_LEN];
 	struct ws_buf data;
 	ws_buf_init_write(&data, mem, sizeof(mem));
-	if (ws_auth_pubkey_signed_data(&data, a->session_id, a->session_id_len, r->user, r->service,
-				       blob.ptr, blob.len) < 0)
+	if (ws_auth_pubkey_signed_data(&data, a->session_id, a->session_id_len, r->user, r->service, blob.ptr,
+				       blob.len) < 0)
 		return false;
 	return ws_key_verify(key, data.data, data.wpos, sig.ptr, sig.len) == WS_OK;
 }
@@ -270,8 +271,8 @@ static int send_failure(struct ws_auth_server *a)
 	uint8_t mem[64];
 	struct ws_buf b;
 	const char *methods = a->cfg.allow_publickey
-		? (a->cfg.allow_password ? "publickey,password" : "publickey")
-		: (a->cfg.allow_password ? "password" : "");
+				  ? (a->cfg.allow_password ? "publickey,password" : "publickey")
+				  : (a->cfg.allow_password ? "password" : "");
 	ws_buf_init_write(&b, mem, sizeof(mem));
 	WS_TRY(ws_buf_put_u8(&b, WS_MSG_USERAUTH_FAILURE));
 	WS_TRY(ws_buf_put_cstring(&b, methods));
@@ -284,8 +285,11 @@ static int finish_success(struct ws_auth_server *a, struct srv_request *r)
 	uint8_t msg = WS_MSG_USERAUTH_SUCCESS;
 	WS_TRY(ws_sink_send1(&a->sink, &msg, 1));
 	a->state = SRV_DONE;
-	struct ws_auth_event ev = {.type = WS_AUTH_EV_SUCCESS, .user = a->user, .method = r->method,
-				   .failures = a->failures, .entry = r->entry};
+	struct ws_auth_event ev = {.type = WS_AUTH_EV_SUCCESS,
+				   .user = a->user,
+				   .method = r->method,
+				   .failures = a->failures,
+				   .entry = r->entry};
 	srv_event(a, &ev);
 	return WS_OK;
 }
@@ -295,8 +299,10 @@ static int finish_failure(struct ws_auth_server *a, struct srv_request *r)
 	/* like sshd, the first "none" probe does not count against MaxAuthTries */
 	if (a->requests > 1 || strcmp(r->method, "none") != 0)
 		a->failures++;
-	struct ws_auth_event ev = {.type = WS_AUTH_EV_FAILED_ATTEMPT, .user = a->user,
-				   .method = r->method, .invalid_user = !a->user_valid,
+	struct ws_auth_event ev = {.type = WS_AUTH_EV_FAILED_ATTEMPT,
+				   .user = a->user,
+				   .method = r->method,
+				   .invalid_user = !a->user_valid,
 				   .failures = a->failures};
 	srv_event(a, &ev);
 	if (a->failures >= a->cfg.max_tries)
@@ -359,6 +365,7 @@ int ws_auth_server_handle(struct ws_auth_server *a, const uint8_t *payload, size
 	else if (rc == WS_OK)
 		rc = WS_ERR_UNEXPECTED_MSG;
 	if (rc < 0)
-		return srv_fail(a, rc, WS_REASON_PROTOCOL_ERROR, "malformed or unexpected authentication message");
+		return srv_fail(a, rc, WS_REASON_PROTOCOL_ERROR,
+				"malformed or unexpected authentication message");
 	return WS_OK;
 }

@@ -118,7 +118,8 @@ size_t ws_outq_push_data(struct ws_conn *c, struct ws_channel *ch, enum ws_outq_
 }
 
 /* n bytes of the head data record went out: drop it, or move its header past them. */
-static void consume_head_data(struct ws_outq *q, enum ws_outq_kind kind, uint32_t ext, uint32_t len, uint32_t n)
+static void consume_head_data(struct ws_outq *q, enum ws_outq_kind kind, uint32_t ext, uint32_t len,
+			      uint32_t n)
 {
 	if (n == len) {
 		q->head += WS_OUTQ_HDR + len;

@@ -168,11 +168,16 @@ int ws_chan_flush_replies(struct ws_conn *c, struct ws_channel *ch)
 static const char *open_failure_text(uint32_t reason)
 {
 	switch (reason) {
-	case WS_OPEN_ADMINISTRATIVELY_PROHIBITED: return "administratively prohibited";
-	case WS_OPEN_CONNECT_FAILED: return "connect failed";
-	case WS_OPEN_UNKNOWN_CHANNEL_TYPE: return "unknown channel type";
-	case WS_OPEN_RESOURCE_SHORTAGE: return "resource shortage";
-	default: return "open failed";
+	case WS_OPEN_ADMINISTRATIVELY_PROHIBITED:
+		return "administratively prohibited";
+	case WS_OPEN_CONNECT_FAILED:
+		return "connect failed";
+	case WS_OPEN_UNKNOWN_CHANNEL_TYPE:
+		return "unknown channel type";
+	case WS_OPEN_RESOURCE_SHORTAGE:
+		return "resource shortage";
+	default:
+		return "open failed";
 	}
 }
 
@@ -201,7 +206,8 @@ static int send_open_confirmation(struct ws_conn *c, struct ws_channel *ch)
 	return ws_conn_send_buf(c, &b);
 }
 
-static void set_remote(struct ws_conn *c, struct ws_channel *ch, uint32_t id, uint32_t window, uint32_t max_packet)
+static void set_remote(struct ws_conn *c, struct ws_channel *ch, uint32_t id, uint32_t window,
+		       uint32_t max_packet)
 {
 	ch->remote_id = id;
 	ch->remote_window = window;
@@ -326,8 +332,8 @@ static int answer_open(struct ws_conn *c, struct ws_channel *ch, const struct ws
 	uint32_t id = ws_chan_id(c, ch);
 	if (ev->answer == WS_ANSWER_ACCEPT)
 		return ws_conn_accept_open(c, id, ev->set_user);
-	return ws_conn_refuse_open(c, id, ev->refuse_reason != 0 ? ev->refuse_reason
-								 : WS_OPEN_ADMINISTRATIVELY_PROHIBITED);
+	return ws_conn_refuse_open(
+	    c, id, ev->refuse_reason != 0 ? ev->refuse_reason : WS_OPEN_ADMINISTRATIVELY_PROHIBITED);
 }
 
 /* RFC 4254 §5.1: string type || uint32 sender || uint32 window || uint32 max packet || ... */
@@ -335,7 +341,8 @@ int ws_conn_on_channel_open(struct ws_conn *c, struct ws_buf *b)
 {
 	struct ws_bytes type;
 	uint32_t sender, window, max_packet;
-	struct ws_conn_event ev = {.type = WS_CONN_EV_OPEN_REQUEST, .answer = WS_ANSWER_REFUSE,
+	struct ws_conn_event ev = {.type = WS_CONN_EV_OPEN_REQUEST,
+				   .answer = WS_ANSWER_REFUSE,
 				   .refuse_reason = WS_OPEN_ADMINISTRATIVELY_PROHIBITED};
 	WS_TRY(ws_buf_get_string(b, &type, WS_CONN_NAME_MAX));
 	WS_TRY(ws_buf_get_u32(b, &sender));
@@ -383,8 +390,8 @@ int ws_conn_on_open_confirmation(struct ws_conn *c, struct ws_buf *b)
 		return ws_conn_fail(c, WS_ERR_CHANNEL, "channel confirmed with maximum packet size 0");
 	set_remote(c, ch, sender, window, max_packet);
 	ch->state = WS_CH_OPEN;
-	struct ws_conn_event ev = {.type = WS_CONN_EV_OPEN_CONFIRMED, .channel = ws_chan_id(c, ch),
-				   .user = ch->user};
+	struct ws_conn_event ev = {
+	    .type = WS_CONN_EV_OPEN_CONFIRMED, .channel = ws_chan_id(c, ch), .user = ch->user};
 	ws_conn_emit(c, &ev);
 	WS_ENSURE(c->error == 0, c->error);
 	return ws_chan_window_opened(c, ch);
@@ -446,7 +453,8 @@ int ws_conn_send_eof(struct ws_conn *c, uint32_t id)
 {
 	struct ws_channel *ch;
 	WS_TRY(ws_chan_api(c, id, &ch));
-	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->eof_called && !ch->close_called, WS_ERR_INVALID_ARG);
+	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->eof_called && !ch->close_called,
+		  WS_ERR_INVALID_ARG);
 	WS_ENSURE(!ch->close_received, WS_ERR_CLOSED);
 	WS_TRY(ws_chan_settle_current_request(c, ch));
 	ch->eof_called = true;

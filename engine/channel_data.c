@@ -48,8 +48,8 @@ int ws_chan_window_opened(struct ws_conn *c, struct ws_channel *ch)
 	if (!ch->blocked || ch->close_called || !space_available(c, ch))
 		return WS_OK;
 	ch->blocked = false;
-	struct ws_conn_event ev = {.type = WS_CONN_EV_WINDOW_SPACE, .channel = ws_chan_id(c, ch),
-				   .user = ch->user};
+	struct ws_conn_event ev = {
+	    .type = WS_CONN_EV_WINDOW_SPACE, .channel = ws_chan_id(c, ch), .user = ch->user};
 	ws_conn_emit(c, &ev);
 	return WS_OK;
 }
@@ -121,7 +121,8 @@ static int send_stream(struct ws_conn *c, uint32_t id, bool ext, uint32_t ext_ty
 	*accepted = 0;
 	WS_TRY(ws_chan_api(c, id, &ch));
 	WS_ENSURE(data != NULL || len == 0, WS_ERR_INVALID_ARG);
-	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->eof_called && !ch->close_called, WS_ERR_INVALID_ARG);
+	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->eof_called && !ch->close_called,
+		  WS_ERR_INVALID_ARG);
 	WS_ENSURE(!ch->close_received, WS_ERR_CLOSED);
 	if (len == 0)
 		return WS_OK;

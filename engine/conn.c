@@ -193,8 +193,7 @@ static int on_global_request(struct ws_conn *c, struct ws_buf *b)
 	uint32_t seq = 0;
 	WS_TRY(ws_buf_get_string(b, &name, WS_CONN_NAME_MAX));
 	WS_TRY(ws_buf_get_bool(b, &ev.u.global.want_reply));
-	if (ev.u.global.want_reply &&
-	    ws_reply_fifo_push(&c->global_replies, WS_REPLY_PENDING, &seq) < 0)
+	if (ev.u.global.want_reply && ws_reply_fifo_push(&c->global_replies, WS_REPLY_PENDING, &seq) < 0)
 		return ws_conn_fail(c, WS_ERR_LIMIT, "too many unanswered global requests");
 	bool fwd = ws_bytes_eq_str(name, "tcpip-forward");
 	if (fwd || ws_bytes_eq_str(name, "cancel-tcpip-forward")) {
@@ -224,7 +223,8 @@ static int on_global_reply(struct ws_conn *c, struct ws_buf *b, bool ok)
 	return WS_OK;
 }
 
-int ws_conn_send_global_request(struct ws_conn *c, const char *name, bool want_reply, const void *data, size_t len)
+int ws_conn_send_global_request(struct ws_conn *c, const char *name, bool want_reply, const void *data,
+				size_t len)
 {
 	struct ws_buf b;
 	WS_ENSURE(c->error == 0, WS_ERR_CLOSED);
@@ -252,21 +252,36 @@ int ws_conn_reply_global(struct ws_conn *c, bool ok, uint32_t bound_port)
 static int dispatch(struct ws_conn *c, uint8_t msg, struct ws_buf *b)
 {
 	switch (msg) {
-	case WS_MSG_GLOBAL_REQUEST: return on_global_request(c, b);
-	case WS_MSG_REQUEST_SUCCESS: return on_global_reply(c, b, true);
-	case WS_MSG_REQUEST_FAILURE: return on_global_reply(c, b, false);
-	case WS_MSG_CHANNEL_OPEN: return ws_conn_on_channel_open(c, b);
-	case WS_MSG_CHANNEL_OPEN_CONFIRMATION: return ws_conn_on_open_confirmation(c, b);
-	case WS_MSG_CHANNEL_OPEN_FAILURE: return ws_conn_on_open_failure(c, b);
-	case WS_MSG_CHANNEL_WINDOW_ADJUST: return ws_conn_on_window_adjust(c, b);
-	case WS_MSG_CHANNEL_DATA: return ws_conn_on_data(c, b);
-	case WS_MSG_CHANNEL_EXTENDED_DATA: return ws_conn_on_extended_data(c, b);
-	case WS_MSG_CHANNEL_EOF: return ws_conn_on_eof(c, b);
-	case WS_MSG_CHANNEL_CLOSE: return ws_conn_on_close(c, b);
-	case WS_MSG_CHANNEL_REQUEST: return ws_conn_on_channel_request(c, b);
-	case WS_MSG_CHANNEL_SUCCESS: return ws_conn_on_channel_reply(c, b, true);
-	case WS_MSG_CHANNEL_FAILURE: return ws_conn_on_channel_reply(c, b, false);
-	default: return WS_ERR_UNEXPECTED_MSG;
+	case WS_MSG_GLOBAL_REQUEST:
+		return on_global_request(c, b);
+	case WS_MSG_REQUEST_SUCCESS:
+		return on_global_reply(c, b, true);
+	case WS_MSG_REQUEST_FAILURE:
+		return on_global_reply(c, b, false);
+	case WS_MSG_CHANNEL_OPEN:
+		return ws_conn_on_channel_open(c, b);
+	case WS_MSG_CHANNEL_OPEN_CONFIRMATION:
+		return ws_conn_on_open_confirmation(c, b);
+	case WS_MSG_CHANNEL_OPEN_FAILURE:
+		return ws_conn_on_open_failure(c, b);
+	case WS_MSG_CHANNEL_WINDOW_ADJUST:
+		return ws_conn_on_window_adjust(c, b);
+	case WS_MSG_CHANNEL_DATA:
+		return ws_conn_on_data(c, b);
+	case WS_MSG_CHANNEL_EXTENDED_DATA:
+		return ws_conn_on_extended_data(c, b);
+	case WS_MSG_CHANNEL_EOF:
+		return ws_conn_on_eof(c, b);
+	case WS_MSG_CHANNEL_CLOSE:
+		return ws_conn_on_close(c, b);
+	case WS_MSG_CHANNEL_REQUEST:
+		return ws_conn_on_channel_request(c, b);
+	case WS_MSG_CHANNEL_SUCCESS:
+		return ws_conn_on_channel_reply(c, b, true);
+	case WS_MSG_CHANNEL_FAILURE:
+		return ws_conn_on_channel_reply(c, b, false);
+	default:
+		return WS_ERR_UNEXPECTED_MSG;
 	}
 }
 

@@ -9,12 +9,12 @@
 
 #include "warpssh/conn.h"
 
-#define WS_CONN_NAME_MAX 64u      /* request and channel type names */
-#define WS_CONN_HOST_MAX 1024u    /* direct-tcpip / tcpip-forward addresses */
+#define WS_CONN_NAME_MAX 64u	      /* request and channel type names */
+#define WS_CONN_HOST_MAX 1024u	      /* direct-tcpip / tcpip-forward addresses */
 #define WS_CONN_SCRATCH (64u * 1024u) /* largest request we build (e.g. an exec command) */
 #define WS_CONN_MAX_CHANNELS_CAP 65536u
 #define WS_CONN_MAX_PENDING_CAP (64u * 1024u * 1024u)
-#define WS_OUTQ_HDR 12u           /* queued record: u32 kind || u32 ext type || u32 length */
+#define WS_OUTQ_HDR 12u			   /* queued record: u32 kind || u32 ext type || u32 length */
 #define WS_OUTQ_RESERVE (2u * WS_OUTQ_HDR) /* room kept for one EOF and one CLOSE record */
 
 /* Answers owed to the peer, sent strictly in the order its requests came (RFC 4254 §4, §5.4). */
@@ -35,7 +35,7 @@ enum ws_outq_kind { WS_Q_DATA, WS_Q_EXT, WS_Q_REQUEST, WS_Q_EOF, WS_Q_CLOSE };
 struct ws_outq {
 	uint8_t *mem; /* allocated on first use: max_pending + WS_OUTQ_RESERVE bytes */
 	size_t head, tail;
-	size_t last;  /* offset of the newest record (valid when non-empty) */
+	size_t last; /* offset of the newest record (valid when non-empty) */
 };
 
 enum ws_chan_state { WS_CH_FREE, WS_CH_OPENING, WS_CH_PEER_OPENING, WS_CH_OPEN };
@@ -44,15 +44,15 @@ struct ws_channel {
 	enum ws_chan_state state;
 	enum ws_chan_type type;
 	uint32_t remote_id;
-	uint32_t remote_window;     /* bytes the peer still accepts (<= 2^32-1) */
+	uint32_t remote_window;	    /* bytes the peer still accepts (<= 2^32-1) */
 	uint32_t remote_max_packet; /* min(peer's, our max_send_packet) */
-	uint32_t local_window;      /* bytes we still accept */
-	uint32_t unconsumed;        /* delivered, not yet consumed by the embedder */
+	uint32_t local_window;	    /* bytes we still accept */
+	uint32_t unconsumed;	    /* delivered, not yet consumed by the embedder */
 	uint32_t consumed_unadjusted;
 	bool eof_received, close_received;
 	bool eof_called, close_called; /* asked by the embedder (maybe still queued) */
 	bool eof_sent, close_sent;     /* on the wire */
-	bool blocked;               /* a send was cut short: WINDOW_SPACE owed */
+	bool blocked;		       /* a send was cut short: WINDOW_SPACE owed */
 	uint32_t requests_outstanding; /* our want_reply requests not yet answered */
 	struct ws_reply_fifo replies;
 	struct ws_outq q;
@@ -101,7 +101,8 @@ WS_MUST_USE int ws_chan_recipient(struct ws_conn *c, struct ws_buf *b, struct ws
 WS_MUST_USE int ws_chan_put_header(struct ws_buf *b, uint8_t msg, const struct ws_channel *ch);
 /* Send now if nothing is queued ahead and the channel is open, else queue (keeps order). */
 WS_MUST_USE int ws_chan_queue_or_send_request(struct ws_conn *c, struct ws_channel *ch, struct ws_buf *req);
-WS_MUST_USE int ws_chan_send_request_now(struct ws_conn *c, struct ws_channel *ch, uint8_t *payload, size_t len);
+WS_MUST_USE int ws_chan_send_request_now(struct ws_conn *c, struct ws_channel *ch, uint8_t *payload,
+					 size_t len);
 WS_MUST_USE int ws_chan_send_eof_now(struct ws_conn *c, struct ws_channel *ch);
 WS_MUST_USE int ws_chan_send_close_now(struct ws_conn *c, struct ws_channel *ch);
 WS_MUST_USE int ws_chan_flush_replies(struct ws_conn *c, struct ws_channel *ch);

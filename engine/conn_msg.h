@@ -10,7 +10,7 @@ enum {
 	WS_MSG_USERAUTH_FAILURE = 51,
 	WS_MSG_USERAUTH_SUCCESS = 52,
 	WS_MSG_USERAUTH_BANNER = 53,
-	WS_MSG_USERAUTH_PK_OK = 60,            /* publickey method */
+	WS_MSG_USERAUTH_PK_OK = 60,	       /* publickey method */
 	WS_MSG_USERAUTH_PASSWD_CHANGEREQ = 60, /* password method */
 	WS_MSG_GLOBAL_REQUEST = 80,
 	WS_MSG_REQUEST_SUCCESS = 81,

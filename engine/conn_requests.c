@@ -138,15 +138,15 @@ struct req_kind {
 };
 
 static const struct req_kind req_kinds[] = {
-	{"pty-req", WS_REQ_PTY, true, parse_pty, build_pty},
-	{"env", WS_REQ_ENV, true, parse_env, build_env},
-	{"exec", WS_REQ_EXEC, true, parse_exec, build_exec},
-	{"shell", WS_REQ_SHELL, true, parse_none, build_none},
-	{"subsystem", WS_REQ_SUBSYSTEM, true, parse_subsystem, build_subsystem},
-	{"window-change", WS_REQ_WINDOW_CHANGE, true, parse_window_change, build_window_change},
-	{"signal", WS_REQ_SIGNAL, true, parse_signal, build_signal},
-	{"exit-status", WS_REQ_EXIT_STATUS, false, parse_exit_status, build_exit_status},
-	{"exit-signal", WS_REQ_EXIT_SIGNAL, false, parse_exit_signal, build_exit_signal},
+    {"pty-req", WS_REQ_PTY, true, parse_pty, build_pty},
+    {"env", WS_REQ_ENV, true, parse_env, build_env},
+    {"exec", WS_REQ_EXEC, true, parse_exec, build_exec},
+    {"shell", WS_REQ_SHELL, true, parse_none, build_none},
+    {"subsystem", WS_REQ_SUBSYSTEM, true, parse_subsystem, build_subsystem},
+    {"window-change", WS_REQ_WINDOW_CHANGE, true, parse_window_change, build_window_change},
+    {"signal", WS_REQ_SIGNAL, true, parse_signal, build_signal},
+    {"exit-status", WS_REQ_EXIT_STATUS, false, parse_exit_status, build_exit_status},
+    {"exit-signal", WS_REQ_EXIT_SIGNAL, false, parse_exit_signal, build_exit_signal},
 };
 
 #define REQ_KINDS (sizeof(req_kinds) / sizeof(req_kinds[0]))
@@ -225,8 +225,8 @@ int ws_conn_on_channel_reply(struct ws_conn *c, struct ws_buf *b, bool ok)
 	if (ch->requests_outstanding == 0)
 		return ws_conn_fail(c, WS_ERR_CHANNEL, "channel request reply without a request");
 	ch->requests_outstanding--;
-	struct ws_conn_event ev = {.type = WS_CONN_EV_REQUEST_REPLY, .channel = ws_chan_id(c, ch),
-				   .user = ch->user};
+	struct ws_conn_event ev = {
+	    .type = WS_CONN_EV_REQUEST_REPLY, .channel = ws_chan_id(c, ch), .user = ch->user};
 	ev.u.reply.ok = ok;
 	ws_conn_emit(c, &ev);
 	return WS_OK;

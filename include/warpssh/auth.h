@@ -15,9 +15,9 @@
 #include "warpssh/keys.h"
 #include "warpssh/payload.h"
 
-#define WS_AUTH_USER_MAX 255u       /* longest user name accepted (bytes, no NUL) */
-#define WS_AUTH_PASSWORD_MAX 1024u  /* longest password accepted (bytes, no NUL) */
-#define WS_AUTH_SESSION_ID_MAX 64u  /* exchange hash of the first key exchange */
+#define WS_AUTH_USER_MAX 255u	     /* longest user name accepted (bytes, no NUL) */
+#define WS_AUTH_PASSWORD_MAX 1024u   /* longest password accepted (bytes, no NUL) */
+#define WS_AUTH_SESSION_ID_MAX 64u   /* exchange hash of the first key exchange */
 #define WS_AUTH_DEFAULT_MAX_TRIES 6u /* sshd's MaxAuthTries default */
 
 /* Route a received payload to auth while ws_auth_*_done() is false: message numbers 5, 6 and
@@ -29,27 +29,27 @@ static inline bool ws_auth_owns_msg(uint8_t msg)
 
 enum ws_auth_event_type {
 	WS_AUTH_EV_FAILED_ATTEMPT, /* server: one request failed (log it, delay the next answer) */
-	WS_AUTH_EV_SUCCESS,        /* both: USERAUTH_SUCCESS sent (server) / received (client) */
-	WS_AUTH_EV_BANNER,         /* client: USERAUTH_BANNER text (raw: sanitize before display) */
-	WS_AUTH_EV_FAILURE,        /* client: USERAUTH_FAILURE with the methods that can continue */
+	WS_AUTH_EV_SUCCESS,	   /* both: USERAUTH_SUCCESS sent (server) / received (client) */
+	WS_AUTH_EV_BANNER,	   /* client: USERAUTH_BANNER text (raw: sanitize before display) */
+	WS_AUTH_EV_FAILURE,	   /* client: USERAUTH_FAILURE with the methods that can continue */
 };
 
 /* Views and strings are valid only during the callback. */
 struct ws_auth_event {
 	enum ws_auth_event_type type;
-	const char *user;       /* the user being authenticated */
-	const char *method;     /* "none", "publickey", "password", or the peer's unknown name */
-	bool invalid_user;      /* server: policy said the user does not exist */
-	unsigned failures;      /* server: failures counted so far (MaxAuthTries) */
-	void *entry;            /* server SUCCESS by publickey: the policy's authorizing entry */
-	struct ws_bytes text;   /* client: BANNER message, or FAILURE's comma-separated methods */
+	const char *user;     /* the user being authenticated */
+	const char *method;   /* "none", "publickey", "password", or the peer's unknown name */
+	bool invalid_user;    /* server: policy said the user does not exist */
+	unsigned failures;    /* server: failures counted so far (MaxAuthTries) */
+	void *entry;	      /* server SUCCESS by publickey: the policy's authorizing entry */
+	struct ws_bytes text; /* client: BANNER message, or FAILURE's comma-separated methods */
 };
 
 /* ---- server ---- */
 
 struct ws_auth_server_config {
-	const char *banner;     /* sent once before the first response; NULL: none. Must outlive. */
-	unsigned max_tries;     /* failures before disconnect (NO_MORE_AUTH_METHODS_AVAILABLE) */
+	const char *banner; /* sent once before the first response; NULL: none. Must outlive. */
+	unsigned max_tries; /* failures before disconnect (NO_MORE_AUTH_METHODS_AVAILABLE) */
 	bool allow_publickey;
 	bool allow_password;
 };
@@ -91,10 +91,10 @@ struct ws_disconnect_info ws_auth_server_disconnect(const struct ws_auth_server 
 /* ---- client ---- */
 
 struct ws_auth_client_config {
-	const char *user;             /* must outlive the client */
-	const struct ws_key *keys;    /* public keys to offer in order (private part optional) */
+	const char *user;	   /* must outlive the client */
+	const struct ws_key *keys; /* public keys to offer in order (private part optional) */
 	size_t nkeys;
-	unsigned password_attempts;   /* 0: never try password */
+	unsigned password_attempts; /* 0: never try password */
 };
 
 struct ws_auth_client_callbacks {
@@ -111,8 +111,9 @@ struct ws_auth_client_callbacks {
 struct ws_auth_client;
 
 WS_MUST_USE int ws_auth_client_new(struct ws_auth_client **out, const struct ws_auth_client_config *cfg,
-				   const struct ws_auth_client_callbacks *cb, const struct ws_payload_sink *sink,
-				   const uint8_t *session_id, size_t session_id_len);
+				   const struct ws_auth_client_callbacks *cb,
+				   const struct ws_payload_sink *sink, const uint8_t *session_id,
+				   size_t session_id_len);
 void ws_auth_client_free(struct ws_auth_client *a);
 /* Send SERVICE_REQUEST "ssh-userauth"; the rest follows from the server's answers. */
 WS_MUST_USE int ws_auth_client_start(struct ws_auth_client *a);

@@ -38,13 +38,13 @@ static inline bool ws_conn_owns_msg(uint8_t msg)
 #define WS_EXTENDED_DATA_STDERR 1u /* RFC 4254 §5.2 */
 
 struct ws_conn_config {
-	bool is_server;              /* which requests and channel types the peer may send */
-	uint32_t max_channels;       /* open channels at once; extra opens: RESOURCE_SHORTAGE */
-	uint32_t window;             /* initial window we grant per channel (>= max_packet) */
-	uint32_t max_packet;         /* largest data per message we accept (<= MAX_PACKET_CAP) */
-	uint32_t max_send_packet;    /* cap on data per message we send (<= MAX_PACKET_CAP) */
-	size_t max_pending;          /* per channel bytes queued beyond the peer's window; 0: none */
-	bool allow_tcpip_forward;    /* server: pass tcpip-forward requests to the embedder */
+	bool is_server;		  /* which requests and channel types the peer may send */
+	uint32_t max_channels;	  /* open channels at once; extra opens: RESOURCE_SHORTAGE */
+	uint32_t window;	  /* initial window we grant per channel (>= max_packet) */
+	uint32_t max_packet;	  /* largest data per message we accept (<= MAX_PACKET_CAP) */
+	uint32_t max_send_packet; /* cap on data per message we send (<= MAX_PACKET_CAP) */
+	size_t max_pending;	  /* per channel bytes queued beyond the peer's window; 0: none */
+	bool allow_tcpip_forward; /* server: pass tcpip-forward requests to the embedder */
 };
 /* Defaults above; is_server false; tcpip-forward refused. */
 void ws_conn_config_default(struct ws_conn_config *cfg);
@@ -55,16 +55,16 @@ enum ws_chan_type { WS_CHAN_SESSION, WS_CHAN_DIRECT_TCPIP };
  * requests (pty-req .. signal), client side exit-status and exit-signal; anything else, or
  * anything on a direct-tcpip channel, is answered FAILURE (if want_reply) with no event. */
 enum ws_chan_req_type {
-	WS_REQ_OTHER,        /* send only: name + raw type-specific bytes */
-	WS_REQ_PTY,          /* "pty-req" */
-	WS_REQ_ENV,          /* "env" */
-	WS_REQ_EXEC,         /* "exec" */
-	WS_REQ_SHELL,        /* "shell" */
-	WS_REQ_SUBSYSTEM,    /* "subsystem" */
-	WS_REQ_WINDOW_CHANGE,/* "window-change" */
-	WS_REQ_SIGNAL,       /* "signal" */
-	WS_REQ_EXIT_STATUS,  /* "exit-status" */
-	WS_REQ_EXIT_SIGNAL,  /* "exit-signal" */
+	WS_REQ_OTHER,	      /* send only: name + raw type-specific bytes */
+	WS_REQ_PTY,	      /* "pty-req" */
+	WS_REQ_ENV,	      /* "env" */
+	WS_REQ_EXEC,	      /* "exec" */
+	WS_REQ_SHELL,	      /* "shell" */
+	WS_REQ_SUBSYSTEM,     /* "subsystem" */
+	WS_REQ_WINDOW_CHANGE, /* "window-change" */
+	WS_REQ_SIGNAL,	      /* "signal" */
+	WS_REQ_EXIT_STATUS,   /* "exit-status" */
+	WS_REQ_EXIT_SIGNAL,   /* "exit-signal" */
 };
 
 /* A channel request with its typed fields; views point into the payload (received) or at the
@@ -74,16 +74,37 @@ struct ws_chan_request {
 	bool want_reply;
 	struct ws_bytes name; /* WS_REQ_OTHER: the request name to send */
 	union {
-		struct { struct ws_bytes term; uint32_t cols, rows, width_px, height_px;
-			 struct ws_bytes modes; } pty;
-		struct { struct ws_bytes name, value; } env;
-		struct { struct ws_bytes command; } exec;
-		struct { struct ws_bytes name; } subsystem;
-		struct { uint32_t cols, rows, width_px, height_px; } window_change;
-		struct { struct ws_bytes name; } signal; /* without "SIG" */
-		struct { uint32_t status; } exit_status;
-		struct { struct ws_bytes name; bool core_dumped; struct ws_bytes message, lang; } exit_signal;
-		struct { struct ws_bytes data; } other;
+		struct {
+			struct ws_bytes term;
+			uint32_t cols, rows, width_px, height_px;
+			struct ws_bytes modes;
+		} pty;
+		struct {
+			struct ws_bytes name, value;
+		} env;
+		struct {
+			struct ws_bytes command;
+		} exec;
+		struct {
+			struct ws_bytes name;
+		} subsystem;
+		struct {
+			uint32_t cols, rows, width_px, height_px;
+		} window_change;
+		struct {
+			struct ws_bytes name;
+		} signal; /* without "SIG" */
+		struct {
+			uint32_t status;
+		} exit_status;
+		struct {
+			struct ws_bytes name;
+			bool core_dumped;
+			struct ws_bytes message, lang;
+		} exit_signal;
+		struct {
+			struct ws_bytes data;
+		} other;
 	} u;
 };
 
@@ -100,7 +121,7 @@ struct ws_global_request {
 /* What the peer asked to open (RFC 4254 §6.1, §7.2). */
 struct ws_chan_open {
 	enum ws_chan_type type;
-	struct ws_bytes host;      /* direct-tcpip: host to connect */
+	struct ws_bytes host; /* direct-tcpip: host to connect */
 	uint32_t port;
 	struct ws_bytes orig_host; /* direct-tcpip: originator address */
 	uint32_t orig_port;
@@ -109,14 +130,14 @@ struct ws_chan_open {
 enum ws_conn_event_type {
 	WS_CONN_EV_OPEN_REQUEST,   /* peer opens a channel: set ev->answer (default REFUSE) */
 	WS_CONN_EV_OPEN_CONFIRMED, /* our open was confirmed: the channel is usable */
-	WS_CONN_EV_OPEN_FAILED,    /* our open was refused; the channel id is free after the event */
-	WS_CONN_EV_REQUEST,        /* channel request: set ev->answer if want_reply (default FAILURE) */
+	WS_CONN_EV_OPEN_FAILED,	   /* our open was refused; the channel id is free after the event */
+	WS_CONN_EV_REQUEST,	   /* channel request: set ev->answer if want_reply (default FAILURE) */
 	WS_CONN_EV_REQUEST_REPLY,  /* answer to our channel request with want_reply, in order */
 	WS_CONN_EV_GLOBAL_REQUEST, /* tcpip-forward family (if allowed): set ev->answer */
 	WS_CONN_EV_GLOBAL_REPLY,   /* answer to our global request with want_reply, in order */
-	WS_CONN_EV_DATA,           /* data or extended data: consume, then ws_conn_consumed() */
-	WS_CONN_EV_EOF,            /* the peer sends no more data on the channel */
-	WS_CONN_EV_CLOSE,          /* the peer closed: the channel is freed when the callback
+	WS_CONN_EV_DATA,	   /* data or extended data: consume, then ws_conn_consumed() */
+	WS_CONN_EV_EOF,		   /* the peer sends no more data on the channel */
+	WS_CONN_EV_CLOSE,	   /* the peer closed: the channel is freed when the callback
 				      returns (our CLOSE is sent then if not already) */
 	WS_CONN_EV_WINDOW_SPACE,   /* a send that was cut short can go on now */
 };
@@ -128,21 +149,30 @@ enum ws_conn_answer { WS_ANSWER_REFUSE, WS_ANSWER_ACCEPT, WS_ANSWER_DEFER };
 
 struct ws_conn_event {
 	enum ws_conn_event_type type;
-	uint32_t channel;   /* our channel id */
-	void *user;         /* the channel's user pointer */
+	uint32_t channel; /* our channel id */
+	void *user;	  /* the channel's user pointer */
 	union {
 		struct ws_chan_open open;
-		struct { uint32_t reason; struct ws_bytes description; } open_failed;
+		struct {
+			uint32_t reason;
+			struct ws_bytes description;
+		} open_failed;
 		struct ws_chan_request request;
 		struct ws_global_request global;
-		struct { bool ok; struct ws_bytes data; } reply; /* data: global SUCCESS payload */
-		struct { uint32_t ext_type; struct ws_bytes data; } data; /* ext_type 0: plain data */
+		struct {
+			bool ok;
+			struct ws_bytes data;
+		} reply; /* data: global SUCCESS payload */
+		struct {
+			uint32_t ext_type;
+			struct ws_bytes data;
+		} data; /* ext_type 0: plain data */
 	} u;
 	/* Set by the callback (answers to OPEN_REQUEST, REQUEST, GLOBAL_REQUEST). */
 	enum ws_conn_answer answer;
-	uint32_t refuse_reason;     /* OPEN_REQUEST refused: default ADMINISTRATIVELY_PROHIBITED */
-	void *set_user;             /* OPEN_REQUEST accepted: the new channel's user pointer */
-	uint32_t bound_port;        /* tcpip-forward with port 0 accepted: the port bound */
+	uint32_t refuse_reason; /* OPEN_REQUEST refused: default ADMINISTRATIVELY_PROHIBITED */
+	void *set_user;		/* OPEN_REQUEST accepted: the new channel's user pointer */
+	uint32_t bound_port;	/* tcpip-forward with port 0 accepted: the port bound */
 };
 
 struct ws_conn_handler {
@@ -153,13 +183,13 @@ struct ws_conn_handler {
 /* State of one channel, for the embedder and tests. */
 struct ws_chan_info {
 	enum ws_chan_type type;
-	bool open;              /* confirmed both ways */
+	bool open; /* confirmed both ways */
 	bool eof_received, eof_sent, close_sent;
 	uint32_t remote_window; /* bytes the peer still accepts */
 	uint32_t remote_max_packet;
-	uint32_t local_window;  /* bytes we still accept */
-	uint32_t unconsumed;    /* delivered in DATA events, not yet ws_conn_consumed() */
-	size_t pending;         /* bytes queued behind the peer's window (incl. record headers) */
+	uint32_t local_window; /* bytes we still accept */
+	uint32_t unconsumed;   /* delivered in DATA events, not yet ws_conn_consumed() */
+	size_t pending;	       /* bytes queued behind the peer's window (incl. record headers) */
 };
 
 struct ws_conn;
@@ -190,8 +220,8 @@ WS_MUST_USE int ws_conn_refuse_open(struct ws_conn *c, uint32_t id, uint32_t rea
  * WINDOW_SPACE event follows once there is room. WS_ERR_LIMIT: nothing could be taken. */
 WS_MUST_USE int ws_conn_send_data(struct ws_conn *c, uint32_t id, const void *data, size_t len,
 				  size_t *accepted);
-WS_MUST_USE int ws_conn_send_extended(struct ws_conn *c, uint32_t id, uint32_t ext_type,
-				      const void *data, size_t len, size_t *accepted);
+WS_MUST_USE int ws_conn_send_extended(struct ws_conn *c, uint32_t id, uint32_t ext_type, const void *data,
+				      size_t len, size_t *accepted);
 /* EOF, CLOSE and requests keep their order behind queued data. */
 WS_MUST_USE int ws_conn_send_eof(struct ws_conn *c, uint32_t id);
 WS_MUST_USE int ws_conn_close(struct ws_conn *c, uint32_t id);

@@ -58,14 +58,22 @@ static int do_op(struct ws_conn *c, uint8_t op, const uint8_t *p, size_t n)
 	uint32_t ch = n > 0 ? p[0] % 4 : 0, id;
 	size_t acc;
 	switch (op % 8) {
-	case 0: return ws_conn_handle(c, p, n);
-	case 1: return ws_conn_send_data(c, ch, p, n, &acc);
-	case 2: return ws_conn_consumed(c, ch, n > 1 ? (size_t)p[1] << 8 : n);
-	case 3: return ws_conn_send_eof(c, ch);
-	case 4: return ws_conn_close(c, ch);
-	case 5: return ws_conn_reply_request(c, ch, n > 1 && (p[1] & 1));
-	case 6: return ws_conn_open_session(c, NULL, &id);
-	default: return do_request(c, ch, p, n);
+	case 0:
+		return ws_conn_handle(c, p, n);
+	case 1:
+		return ws_conn_send_data(c, ch, p, n, &acc);
+	case 2:
+		return ws_conn_consumed(c, ch, n > 1 ? (size_t)p[1] << 8 : n);
+	case 3:
+		return ws_conn_send_eof(c, ch);
+	case 4:
+		return ws_conn_close(c, ch);
+	case 5:
+		return ws_conn_reply_request(c, ch, n > 1 && (p[1] & 1));
+	case 6:
+		return ws_conn_open_session(c, NULL, &id);
+	default:
+		return do_request(c, ch, p, n);
 	}
 }
 

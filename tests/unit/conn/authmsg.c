@@ -15,7 +15,8 @@ static void must(int rc)
 	}
 }
 
-static void head(struct authmsg *m, struct ws_buf *b, const char *user, const char *service, const char *method)
+static void head(struct authmsg *m, struct ws_buf *b, const char *user, const char *service,
+		 const char *method)
 {
 	ws_buf_init_write(b, m->data, sizeof(m->data));
 	must(ws_buf_put_u8(b, 50));

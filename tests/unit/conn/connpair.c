@@ -42,9 +42,10 @@ int side_consume(struct side *s, uint32_t id, uint64_t n)
 }
 
 static const char request_letter[] = {
-	[WS_REQ_OTHER] = '?', [WS_REQ_PTY] = 'p', [WS_REQ_ENV] = 'e', [WS_REQ_EXEC] = 'x',
-	[WS_REQ_SHELL] = 's', [WS_REQ_SUBSYSTEM] = 'u', [WS_REQ_WINDOW_CHANGE] = 'w',
-	[WS_REQ_SIGNAL] = 'g', [WS_REQ_EXIT_STATUS] = 'X', [WS_REQ_EXIT_SIGNAL] = 'S'};
+    [WS_REQ_OTHER] = '?',	  [WS_REQ_PTY] = 'p',	 [WS_REQ_ENV] = 'e',
+    [WS_REQ_EXEC] = 'x',	  [WS_REQ_SHELL] = 's',	 [WS_REQ_SUBSYSTEM] = 'u',
+    [WS_REQ_WINDOW_CHANGE] = 'w', [WS_REQ_SIGNAL] = 'g', [WS_REQ_EXIT_STATUS] = 'X',
+    [WS_REQ_EXIT_SIGNAL] = 'S'};
 
 static void on_request(struct side *s, struct ws_conn_event *ev)
 {
@@ -117,18 +118,35 @@ static void side_event(void *arg, struct ws_conn_event *ev)
 	struct side *s = arg;
 	struct chan_rx *rx = ev->channel < PAIR_MAX_CH ? &s->ch[ev->channel] : NULL;
 	switch (ev->type) {
-	case WS_CONN_EV_OPEN_REQUEST: on_open_request(s, ev); break;
-	case WS_CONN_EV_OPEN_CONFIRMED: rx->confirmed = true; log_letter(rx, 'O'); break;
+	case WS_CONN_EV_OPEN_REQUEST:
+		on_open_request(s, ev);
+		break;
+	case WS_CONN_EV_OPEN_CONFIRMED:
+		rx->confirmed = true;
+		log_letter(rx, 'O');
+		break;
 	case WS_CONN_EV_OPEN_FAILED:
 		rx->open_failed = true;
 		rx->fail_reason = ev->u.open_failed.reason;
 		break;
-	case WS_CONN_EV_REQUEST: on_request(s, ev); break;
-	case WS_CONN_EV_REQUEST_REPLY: log_letter(rx, ev->u.reply.ok ? 'Y' : 'N'); break;
+	case WS_CONN_EV_REQUEST:
+		on_request(s, ev);
+		break;
+	case WS_CONN_EV_REQUEST_REPLY:
+		log_letter(rx, ev->u.reply.ok ? 'Y' : 'N');
+		break;
 	case WS_CONN_EV_GLOBAL_REQUEST:
-	case WS_CONN_EV_GLOBAL_REPLY: on_global(s, ev); break;
-	case WS_CONN_EV_DATA: on_data(s, ev); break;
-	case WS_CONN_EV_EOF: rx->eof = true; rx->bytes_at_eof = rx->bytes; log_letter(rx, 'E'); break;
+	case WS_CONN_EV_GLOBAL_REPLY:
+		on_global(s, ev);
+		break;
+	case WS_CONN_EV_DATA:
+		on_data(s, ev);
+		break;
+	case WS_CONN_EV_EOF:
+		rx->eof = true;
+		rx->bytes_at_eof = rx->bytes;
+		log_letter(rx, 'E');
+		break;
 	case WS_CONN_EV_CLOSE:
 		rx->closed = true;
 		rx->to_consume = 0; /* the channel is gone after this event */
@@ -136,7 +154,9 @@ static void side_event(void *arg, struct ws_conn_event *ev)
 		if (s->close_hook != NULL)
 			s->close_hook(s, ev->channel);
 		break;
-	case WS_CONN_EV_WINDOW_SPACE: rx->blocked = false; break;
+	case WS_CONN_EV_WINDOW_SPACE:
+		rx->blocked = false;
+		break;
 	}
 }
 

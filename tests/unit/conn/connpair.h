@@ -19,12 +19,12 @@ struct chan_rx {
 	crypto_hash_sha256_state sha, sha_ext;
 	uint64_t bytes, ext_bytes;
 	uint64_t bytes_at_eof;
-	uint64_t to_consume;  /* delivered but not yet ws_conn_consumed() by the test */
+	uint64_t to_consume; /* delivered but not yet ws_conn_consumed() by the test */
 	bool confirmed, open_failed, eof, closed, blocked;
 	uint32_t fail_reason;
 	uint32_t exit_status;
 	char exit_signal[16];
-	char log[128];        /* event letters in order (D collapsed) */
+	char log[128]; /* event letters in order (D collapsed) */
 	char last_command[256];
 	char term[32];
 	uint32_t cols, rows;
@@ -35,19 +35,19 @@ struct side {
 	struct ws_conn_config cfg;
 	struct msgq out;
 	struct chan_rx ch[PAIR_MAX_CH];
-	bool auto_consume;                     /* consume inside the DATA event */
+	bool auto_consume; /* consume inside the DATA event */
 	enum ws_conn_answer open_answer, request_answer, global_answer;
 	unsigned open_requests, global_requests, global_replies, global_replies_ok;
-	uint32_t global_reply_port;            /* from a SUCCESS carrying a port */
-	uint32_t last_peer_open;               /* channel id of the last OPEN_REQUEST */
-	struct ws_chan_open last_open_kind;    /* copied scalars only */
+	uint32_t global_reply_port;	    /* from a SUCCESS carrying a port */
+	uint32_t last_peer_open;	    /* channel id of the last OPEN_REQUEST */
+	struct ws_chan_open last_open_kind; /* copied scalars only */
 	char last_open_host[64];
 	unsigned window_adjusts_sent;
-	void (*close_hook)(struct side *s, uint32_t id); /* runs inside the CLOSE event */
+	void (*close_hook)(struct side *s, uint32_t id);		/* runs inside the CLOSE event */
 	void (*request_hook)(struct side *s, struct ws_conn_event *ev); /* inside REQUEST events */
 	/* wire checker: what this side granted per channel id */
 	uint64_t granted[PAIR_MAX_CH], received[PAIR_MAX_CH];
-	uint32_t map_from_peer[PAIR_MAX_CH];   /* peer channel id -> our id */
+	uint32_t map_from_peer[PAIR_MAX_CH]; /* peer channel id -> our id */
 };
 
 struct pair {

@@ -18,7 +18,7 @@ struct msgq {
 	struct msg *items;
 	size_t head, count, cap;
 	size_t max_parts; /* largest nparts seen (the sink contract says <= 2) */
-	int fail_rc;      /* when negative, the sink refuses every payload with it */
+	int fail_rc;	  /* when negative, the sink refuses every payload with it */
 };
 
 void msgq_init(struct msgq *q);

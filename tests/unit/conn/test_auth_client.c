@@ -56,7 +56,7 @@ static void srv_event(void *arg, const struct ws_auth_event *ev)
 /* ---- the client side's callbacks ---- */
 
 struct cli_state {
-	char log[64];       /* one letter per event: B banner, F failure, S success */
+	char log[64]; /* one letter per event: B banner, F failure, S success */
 	char success_method[32];
 	char banner[128];
 	unsigned sign_calls, password_calls;
@@ -88,7 +88,8 @@ static void cli_event(void *arg, const struct ws_auth_event *ev)
 }
 
 /* An "agent": signs with alice's private key though the client only holds the public part. */
-static int agent_sign(void *arg, const struct ws_key *key, const uint8_t *data, size_t len, struct ws_buf *sig)
+static int agent_sign(void *arg, const struct ws_key *key, const uint8_t *data, size_t len,
+		      struct ws_buf *sig)
 {
 	struct cli_state *c = arg;
 	c->sign_calls++;
@@ -133,7 +134,8 @@ static void pair_setup(struct pair *p, const struct ws_auth_server_config *scfg,
 	struct ws_auth_policy policy = {&p->ss, srv_user_exists, srv_pubkey, srv_password, srv_event};
 	struct ws_payload_sink ssink = msgq_sink(&p->to_cli), csink = msgq_sink(&p->to_srv);
 	REQUIRE(ws_auth_server_new(&p->srv, scfg, &policy, &ssink, session_id, sizeof(session_id)) == WS_OK);
-	struct ws_auth_client_callbacks cb = {&p->cs, use_signer ? agent_sign : NULL, cli_password, cli_event};
+	struct ws_auth_client_callbacks cb = {&p->cs, use_signer ? agent_sign : NULL, cli_password,
+					      cli_event};
 	REQUIRE(ws_auth_client_new(&p->cli, ccfg, &cb, &csink, session_id, sizeof(session_id)) == WS_OK);
 }
 
@@ -336,9 +338,10 @@ static int feed_bytes(struct solo *s, const uint8_t *data, size_t len)
 	return ws_auth_client_handle(s->cli, data, len);
 }
 
-static const uint8_t service_accept[] = {6, 0, 0, 0, 12, 's', 's', 'h', '-', 'u', 's', 'e', 'r', 'a', 'u', 't', 'h'};
-static const uint8_t failure_pk_pw[] = {51, 0, 0, 0, 18, 'p', 'u', 'b', 'l', 'i', 'c', 'k', 'e', 'y', ',',
-					'p', 'a', 's', 's', 'w', 'o', 'r', 'd', 0};
+static const uint8_t service_accept[] = {6,   0,   0,	0,   12,  's', 's', 'h', '-',
+					 'u', 's', 'e', 'r', 'a', 'u', 't', 'h'};
+static const uint8_t failure_pk_pw[] = {51,  0,	  0,   0,   18,	 'p', 'u', 'b', 'l', 'i', 'c', 'k',
+					'e', 'y', ',', 'p', 'a', 's', 's', 'w', 'o', 'r', 'd', 0};
 
 static void test_scripted_wrong_messages(void)
 {
@@ -401,8 +404,10 @@ static void test_passwd_changereq_moves_on(void)
 static void test_scripted_truncations(void)
 {
 	static const uint8_t banner[] = {53, 0, 0, 0, 2, 'h', 'i', 0, 0, 0, 0};
-	const struct { const uint8_t *p; size_t n; } msgs[] = {
-		{failure_pk_pw, sizeof(failure_pk_pw)}, {banner, sizeof(banner)}};
+	const struct {
+		const uint8_t *p;
+		size_t n;
+	} msgs[] = {{failure_pk_pw, sizeof(failure_pk_pw)}, {banner, sizeof(banner)}};
 	for (size_t k = 0; k < 2; k++) {
 		for (size_t len = 0; len < msgs[k].n; len++) {
 			struct solo s;

@@ -12,9 +12,9 @@
 #include "warpssh/auth.h"
 #include "warpssh/buf.h"
 
-static const uint8_t session_id[32] = {
-	0x5a, 0x5a, 0x5a, 0x5a, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-	13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28};
+static const uint8_t session_id[32] = {0x5a, 0x5a, 0x5a, 0x5a, 1,  2,  3,  4,  5,  6,  7,
+				       8,    9,	   10,	 11,   12, 13, 14, 15, 16, 17, 18,
+				       19,   20,   21,	 22,   23, 24, 25, 26, 27, 28};
 
 static struct ws_key alice_key, bob_key, stranger_key;
 
@@ -180,7 +180,8 @@ static void test_service_negotiation(void)
 	authmsg_service_request(&m, "ssh-userauth");
 	CHECK_EQ(ws_auth_server_handle(srv, m.data, m.len), WS_OK);
 	REQUIRE(msgq_pop(&out, &reply));
-	static const uint8_t want[] = {6, 0, 0, 0, 12, 's', 's', 'h', '-', 'u', 's', 'e', 'r', 'a', 'u', 't', 'h'};
+	static const uint8_t want[] = {6,   0,	 0,   0,   12,	's', 's', 'h', '-',
+				       'u', 's', 'e', 'r', 'a', 'u', 't', 'h'};
 	CHECK_EQ(reply.len, sizeof(want));
 	CHECK(reply.len == sizeof(want) && memcmp(reply.data, want, sizeof(want)) == 0);
 	free(reply.data);
@@ -316,7 +317,7 @@ static void test_max_auth_tries_disconnects(void)
 	authmsg_pk_signed(&m, "alice", &stranger_key, session_id, sizeof(session_id));
 	CHECK_EQ(feed(&f, &m), WS_OK);
 	CHECK_EQ(feed(&f, &m), WS_OK);
-	CHECK_EQ(f.out.count, 3); /* three FAILUREs so far */
+	CHECK_EQ(f.out.count, 3);	     /* three FAILUREs so far */
 	CHECK_EQ(feed(&f, &m), WS_ERR_AUTH); /* third counted failure */
 	struct ws_disconnect_info d = ws_auth_server_disconnect(f.srv);
 	CHECK_EQ(d.reason, WS_REASON_NO_MORE_AUTH_METHODS_AVAILABLE);

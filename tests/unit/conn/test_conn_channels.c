@@ -64,7 +64,8 @@ static bool flow_step(struct flow *f, uint64_t max_chunk)
 	if (n > SRC_LEN - off)
 		n = SRC_LEN - off;
 	size_t accepted = 0;
-	int rc = f->ext ? ws_conn_send_extended(f->tx->conn, f->tx_id, WS_EXTENDED_DATA_STDERR, src + off, n, &accepted)
+	int rc = f->ext ? ws_conn_send_extended(f->tx->conn, f->tx_id, WS_EXTENDED_DATA_STDERR, src + off, n,
+						&accepted)
 			: ws_conn_send_data(f->tx->conn, f->tx_id, src + off, n, &accepted);
 	CHECK(rc == WS_OK || rc == WS_ERR_LIMIT);
 	CHECK(accepted <= n);
@@ -200,9 +201,9 @@ static void test_bulk_64mib_both_ways(void)
 	struct pair p;
 	uint32_t cid, sid;
 	pair_config_default(&cc, &sc);
-	cc.window = 256 * 1024;   /* the client grants a small window ... */
-	cc.max_packet = 16384;    /* ... and small packets */
-	cc.max_pending = 0;       /* and queues nothing: pure backpressure */
+	cc.window = 256 * 1024;	    /* the client grants a small window ... */
+	cc.max_packet = 16384;	    /* ... and small packets */
+	cc.max_pending = 0;	    /* and queues nothing: pure backpressure */
 	sc.max_send_packet = 32768; /* the server caps what it sends below the client's grant */
 	pair_init(&p, &cc, &sc);
 	p.srv.auto_consume = true;
@@ -348,7 +349,7 @@ static void test_request_replies_in_order(void)
 	ka.name = ws_conn_str("keepalive@openssh.com");
 	CHECK_EQ(ws_conn_send_request(p.cli.conn, cid, &ka), WS_OK);
 	CHECK_EQ(pair_pump(&p), WS_OK);
-	CHECK(strcmp(p.cli.ch[cid].log, "O") == 0); /* all held behind the deferred exec */
+	CHECK(strcmp(p.cli.ch[cid].log, "O") == 0);  /* all held behind the deferred exec */
 	CHECK(strcmp(p.srv.ch[sid].log, "xe") == 0); /* unknown ones never reach the embedder */
 	CHECK_EQ(ws_conn_reply_request(p.srv.conn, sid, false), WS_OK);
 	CHECK_EQ(ws_conn_reply_request(p.srv.conn, sid, true), WS_ERR_INVALID_ARG); /* none owed */
@@ -399,7 +400,8 @@ static void test_global_requests(void)
 	pair_init(&p, &cc, &sc);
 	uint32_t cid, sid, cid2;
 	pair_open_session(&p, &cid, &sid);
-	CHECK_EQ(ws_conn_send_global_request(p.cli.conn, "no-more-sessions@openssh.com", false, NULL, 0), WS_OK);
+	CHECK_EQ(ws_conn_send_global_request(p.cli.conn, "no-more-sessions@openssh.com", false, NULL, 0),
+		 WS_OK);
 	CHECK_EQ(ws_conn_open_session(p.cli.conn, NULL, &cid2), WS_OK);
 	side_reset_channel(&p.cli, cid2);
 	CHECK_EQ(pair_pump(&p), WS_OK);
@@ -432,8 +434,9 @@ static uint32_t last_open_failure(struct side *s)
 		uint32_t recipient;
 		ws_buf_init_read(&b, m.data, m.len);
 		uint32_t r;
-		if (ws_buf_get_u8(&b, &type) == WS_OK && type == 92 && ws_buf_get_u32(&b, &recipient) == WS_OK &&
-		    recipient == 77 && ws_buf_get_u32(&b, &r) == WS_OK)
+		if (ws_buf_get_u8(&b, &type) == WS_OK && type == 92 &&
+		    ws_buf_get_u32(&b, &recipient) == WS_OK && recipient == 77 &&
+		    ws_buf_get_u32(&b, &r) == WS_OK)
 			reason = r;
 		free(m.data);
 	}
@@ -483,7 +486,8 @@ static void test_direct_tcpip_and_deferred_open(void)
 	pair_config_default(&cc, &sc);
 	pair_init(&p, &cc, &sc);
 	p.srv.open_answer = WS_ANSWER_DEFER; /* e.g. connect first, then confirm */
-	CHECK_EQ(ws_conn_open_direct_tcpip(p.cli.conn, "db.internal", 5432, "127.0.0.1", 40000, NULL, &cid), WS_OK);
+	CHECK_EQ(ws_conn_open_direct_tcpip(p.cli.conn, "db.internal", 5432, "127.0.0.1", 40000, NULL, &cid),
+		 WS_OK);
 	side_reset_channel(&p.cli, cid);
 	CHECK_EQ(pair_pump(&p), WS_OK);
 	CHECK_EQ(p.srv.open_requests, 1);

@@ -13,7 +13,8 @@ static size_t plain_packet(uint8_t *out, const uint8_t *payload, size_t len, uin
 	uint32_t pl = (uint32_t)(1 + len + padlen);
 	ws_store_be32(out, pl);
 	out[4] = padlen;
-	memcpy(out + 5, payload, len);
+	if (len > 0)
+		memcpy(out + 5, payload, len);
 	memset(out + 5 + len, 0, padlen);
 	return 4 + pl;
 }

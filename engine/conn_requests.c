@@ -188,12 +188,14 @@ int ws_conn_on_channel_request(struct ws_conn *c, struct ws_buf *b)
 		WS_TRY(k->parse(b, r));
 		WS_TRY(ws_buf_expect_end(b));
 	}
-	if (r->want_reply && ws_reply_fifo_push(&ch->replies, WS_REPLY_PENDING, &seq) < 0)
+	/* RFC 4254 §5.3: after our CLOSE nothing more is sent, answers included */
+	bool owe = r->want_reply && !ch->close_sent;
+	if (owe && ws_reply_fifo_push(&ch->replies, WS_REPLY_PENDING, &seq) < 0)
 		return ws_conn_fail(c, WS_ERR_LIMIT, "too many unanswered channel requests");
 	if (k != NULL) { /* delivered even after our CLOSE: an exit-status still tells something */
 		ev.channel = ws_chan_id(c, ch);
 		ev.user = ch->user;
-		if (r->want_reply) {
+		if (owe) {
 			c->cur_req.ch = ch;
 			c->cur_req.ev = &ev;
 			c->cur_req.seq = seq;
@@ -202,7 +204,7 @@ int ws_conn_on_channel_request(struct ws_conn *c, struct ws_buf *b)
 		memset(&c->cur_req, 0, sizeof(c->cur_req));
 		WS_ENSURE(c->error == 0, c->error);
 	}
-	if (!r->want_reply || ch->close_sent)
+	if (!owe)
 		return WS_OK;
 	ws_reply_fifo_settle(&ch->replies, seq, ev.answer, 0);
 	return ws_chan_flush_replies(c, ch);

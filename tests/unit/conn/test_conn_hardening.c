@@ -554,6 +554,24 @@ static void test_deferred_request_flood(void)
 	h_free(&h);
 }
 
+/* After our CLOSE, requests still in flight from the peer get no answer and use no slots. */
+static void test_requests_after_our_close(void)
+{
+	struct harness h;
+	struct raw r;
+	server_with_channel(&h, 1u << 20);
+	CHECK_EQ(ws_conn_close(h.conn, 0), WS_OK);
+	raw_begin(&r, 98);
+	raw_u32(&r, 0);
+	raw_str(&r, "shell");
+	raw_bool(&r, true);
+	for (unsigned i = 0; i < 2 * WS_CONN_MAX_PENDING_REPLIES; i++)
+		CHECK_EQ(feed(&h, &r), WS_OK);
+	CHECK_EQ(h.out.count, 1); /* just our CLOSE */
+	CHECK_EQ(msgq_type(&h.out, 0), 97);
+	h_free(&h);
+}
+
 static void test_unknown_and_foreign_message_numbers(void)
 {
 	struct harness h;
@@ -626,6 +644,7 @@ int main(void)
 	test_replies_without_requests();
 	test_extended_data_type_zero();
 	test_deferred_request_flood();
+	test_requests_after_our_close();
 	test_unknown_and_foreign_message_numbers();
 	test_sink_failure_is_sticky();
 	test_bad_api_use();

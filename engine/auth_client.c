@@ -98,19 +98,6 @@ static int cli_send(struct ws_auth_client *a, const struct ws_buf *b)
 	return ws_sink_send1(&a->sink, b->data, b->wpos);
 }
 
-int ws_auth_client_start(struct ws_auth_client *a)
-{
-	uint8_t mem[32];
-	struct ws_buf b;
-	WS_ENSURE(a->state == CLI_INIT, WS_ERR_INVALID_ARG);
-	ws_buf_init_write(&b, mem, sizeof(mem));
-	WS_TRY(ws_buf_put_u8(&b, WS_MSG_SERVICE_REQUEST));
-	WS_TRY(ws_buf_put_cstring(&b, WS_AUTH_SERVICE_USERAUTH));
-	WS_TRY(cli_send(a, &b));
-	a->state = CLI_WAIT_SERVICE;
-	return WS_OK;
-}
-
 static int send_none(struct ws_auth_client *a)
 {
 	uint8_t mem[64 + WS_AUTH_USER_MAX];
@@ -119,6 +106,21 @@ static int send_none(struct ws_auth_client *a)
 	WS_TRY(ws_auth_put_request_head(&b, a->cfg.user, WS_AUTH_SERVICE_CONNECTION, "none"));
 	WS_TRY(cli_send(a, &b));
 	a->state = CLI_WAIT_NONE;
+	return WS_OK;
+}
+
+int ws_auth_client_start(struct ws_auth_client *a)
+{
+	uint8_t mem[32];
+	struct ws_buf b;
+	WS_ENSURE(a->state == CLI_INIT, WS_ERR_INVALID_ARG);
+	if (a->cfg.service_accepted)
+		return send_none(a);
+	ws_buf_init_write(&b, mem, sizeof(mem));
+	WS_TRY(ws_buf_put_u8(&b, WS_MSG_SERVICE_REQUEST));
+	WS_TRY(ws_buf_put_cstring(&b, WS_AUTH_SERVICE_USERAUTH));
+	WS_TRY(cli_send(a, &b));
+	a->state = CLI_WAIT_SERVICE;
 	return WS_OK;
 }
 

@@ -64,6 +64,7 @@ int ws_auth_server_new(struct ws_auth_server **out, const struct ws_auth_server_
 	a->sink = *sink;
 	memcpy(a->session_id, session_id, session_id_len);
 	a->session_id_len = session_id_len;
+	a->state = cfg->service_accepted ? SRV_WAIT_REQUEST : SRV_WAIT_SERVICE;
 	*out = a;
 	return WS_OK;
 }

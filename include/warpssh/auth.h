@@ -52,6 +52,9 @@ struct ws_auth_server_config {
 	unsigned max_tries; /* failures before disconnect (NO_MORE_AUTH_METHODS_AVAILABLE) */
 	bool allow_publickey;
 	bool allow_password;
+	/* The transport already answered SERVICE_REQUEST "ssh-userauth" (RFC 4253 §10): start
+	 * with USERAUTH_REQUEST; a SERVICE_REQUEST reaching the module is then unexpected. */
+	bool service_accepted;
 };
 /* publickey on, password off, no banner, max_tries 6. */
 void ws_auth_server_config_default(struct ws_auth_server_config *cfg);
@@ -95,6 +98,9 @@ struct ws_auth_client_config {
 	const struct ws_key *keys; /* public keys to offer in order (private part optional) */
 	size_t nkeys;
 	unsigned password_attempts; /* 0: never try password */
+	/* The transport already did SERVICE_REQUEST / SERVICE_ACCEPT for "ssh-userauth":
+	 * ws_auth_client_start() begins with the "none" request. */
+	bool service_accepted;
 };
 
 struct ws_auth_client_callbacks {
@@ -115,7 +121,8 @@ WS_MUST_USE int ws_auth_client_new(struct ws_auth_client **out, const struct ws_
 				   const struct ws_payload_sink *sink, const uint8_t *session_id,
 				   size_t session_id_len);
 void ws_auth_client_free(struct ws_auth_client *a);
-/* Send SERVICE_REQUEST "ssh-userauth"; the rest follows from the server's answers. */
+/* Send SERVICE_REQUEST "ssh-userauth" (or, with cfg.service_accepted, the "none" request); the
+ * rest follows from the server's answers. */
 WS_MUST_USE int ws_auth_client_start(struct ws_auth_client *a);
 /* One received payload. WS_ERR_AUTH (sticky): every method was refused
  * (disconnect NO_MORE_AUTH_METHODS_AVAILABLE); other errors as for the server. */

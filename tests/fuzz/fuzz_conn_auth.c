@@ -108,7 +108,7 @@ static void run_server(const uint8_t *data, size_t size, unsigned *sent)
 static void run_client(const uint8_t *data, size_t size, unsigned *sent)
 {
 	struct ws_key keys[2] = {fixed_key(1), fixed_key(2)};
-	struct ws_auth_client_config cfg = {"user", keys, 2, 2};
+	struct ws_auth_client_config cfg = {.user = "user", .keys = keys, .nkeys = 2, .password_attempts = 2};
 	struct ws_auth_client_callbacks cb = {NULL, NULL, give_password, NULL};
 	struct ws_payload_sink sink = {drop_sink, sent};
 	struct ws_auth_client *cli;

@@ -318,7 +318,8 @@ struct solo {
 
 static void solo_setup(struct solo *s, const struct ws_key *keys, size_t nkeys, unsigned pw_attempts)
 {
-	struct ws_auth_client_config ccfg = {"alice", keys, nkeys, pw_attempts};
+	struct ws_auth_client_config ccfg = {
+	    .user = "alice", .keys = keys, .nkeys = nkeys, .password_attempts = pw_attempts};
 	memset(s, 0, sizeof(*s));
 	msgq_init(&s->out);
 	struct ws_auth_client_callbacks cb = {&s->cs, NULL, cli_password, cli_event};
@@ -385,6 +386,31 @@ static void test_scripted_wrong_messages(void)
 	solo_teardown(&s);
 }
 
+/* The transport did the service exchange: start sends "none", a SERVICE_ACCEPT is unexpected. */
+static void test_service_already_accepted(void)
+{
+	struct ws_auth_client *cli;
+	struct msgq out;
+	struct cli_state cs;
+	struct ws_auth_client_config ccfg = {
+	    .user = "alice", .password_attempts = 1, .service_accepted = true};
+	struct ws_auth_client_callbacks cb = {&cs, NULL, cli_password, cli_event};
+	memset(&cs, 0, sizeof(cs));
+	cs.passwords[0] = "pw";
+	msgq_init(&out);
+	struct ws_payload_sink sink = msgq_sink(&out);
+	REQUIRE(ws_auth_client_new(&cli, &ccfg, &cb, &sink, session_id, sizeof(session_id)) == WS_OK);
+	CHECK_EQ(ws_auth_client_start(cli), WS_OK);
+	CHECK_EQ(out.count, 1);
+	CHECK_EQ(msgq_type(&out, 0), 50);
+	CHECK_EQ(ws_auth_client_handle(cli, failure_pk_pw, sizeof(failure_pk_pw)), WS_OK);
+	CHECK_EQ(msgq_type(&out, 1), 50); /* the password request */
+	CHECK_EQ(cs.password_calls, 1);
+	CHECK_EQ(ws_auth_client_handle(cli, service_accept, sizeof(service_accept)), WS_ERR_UNEXPECTED_MSG);
+	ws_auth_client_free(cli);
+	msgq_free(&out);
+}
+
 static void test_passwd_changereq_moves_on(void)
 {
 	struct solo s;
@@ -432,6 +458,7 @@ int main(void)
 	test_gives_up_when_all_refused();
 	test_banner_delivered_first();
 	test_scripted_wrong_messages();
+	test_service_already_accepted();
 	test_passwd_changereq_moves_on();
 	test_scripted_truncations();
 	ws_key_wipe(&alice_key);

@@ -189,6 +189,33 @@ static void test_service_negotiation(void)
 	msgq_free(&out);
 }
 
+/* The transport answered SERVICE_REQUEST itself: the module starts at USERAUTH_REQUEST. */
+static void test_service_already_accepted(void)
+{
+	struct ws_auth_server *srv;
+	struct msgq out;
+	struct authmsg m;
+	struct ws_auth_server_config cfg;
+	struct policy_state ps = {0};
+	struct ws_auth_policy policy = {&ps, user_exists, pubkey_authorized, password_ok, on_event};
+	msgq_init(&out);
+	struct ws_payload_sink sink = msgq_sink(&out);
+	ws_auth_server_config_default(&cfg);
+	cfg.service_accepted = true;
+	REQUIRE(ws_auth_server_new(&srv, &cfg, &policy, &sink, session_id, sizeof(session_id)) == WS_OK);
+	authmsg_pk_signed(&m, "alice", &alice_key, session_id, sizeof(session_id));
+	CHECK_EQ(ws_auth_server_handle(srv, m.data, m.len), WS_OK);
+	CHECK_EQ(msgq_type(&out, 0), 52);
+	CHECK(ws_auth_server_done(srv));
+	ws_auth_server_free(srv);
+
+	REQUIRE(ws_auth_server_new(&srv, &cfg, &policy, &sink, session_id, sizeof(session_id)) == WS_OK);
+	authmsg_service_request(&m, "ssh-userauth");
+	CHECK_EQ(ws_auth_server_handle(srv, m.data, m.len), WS_ERR_UNEXPECTED_MSG);
+	ws_auth_server_free(srv);
+	msgq_free(&out);
+}
+
 static void test_pk_query_gets_pk_ok(void)
 {
 	struct fixture f;
@@ -483,6 +510,7 @@ int main(void)
 	REQUIRE(ws_key_generate(&stranger_key) == WS_OK);
 	test_none_lists_methods();
 	test_service_negotiation();
+	test_service_already_accepted();
 	test_pk_query_gets_pk_ok();
 	test_pk_signed_good_key_succeeds();
 	test_pk_bad_signature_fails();

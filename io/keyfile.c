@@ -338,3 +338,27 @@ int ws_ssh_config_load_file(struct ws_ssh_config *c, const char *path, const cha
 	file_text_free(&f);
 	return rc;
 }
+
+int ws_sshd_config_load(struct ws_sshd_config *c, const char *path, const char *const *options, size_t noptions,
+			const struct ws_cfg_algs *algs)
+{
+	ws_sshd_config_init(c);
+	for (size_t i = 0; i < noptions; i++)
+		WS_TRY(ws_sshd_config_apply_option(c, options[i]));
+	WS_TRY(ws_sshd_config_load_file(c, path));
+	return ws_sshd_config_finish(c, algs);
+}
+
+int ws_ssh_config_resolve(struct ws_ssh_config *c, const char *const *options, size_t noptions,
+			  const char *const *paths, size_t npaths, const struct ws_ssh_config_env *env)
+{
+	ws_ssh_config_init(c);
+	for (size_t i = 0; i < noptions; i++)
+		WS_TRY(ws_ssh_config_apply_option(c, options[i]));
+	for (size_t i = 0; i < npaths; i++) {
+		int rc = ws_ssh_config_load_file(c, paths[i], env->host_alias);
+		if (rc != WS_ERR_NOT_FOUND)
+			WS_TRY(rc);
+	}
+	return ws_ssh_config_finish(c, env);
+}

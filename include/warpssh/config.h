@@ -100,6 +100,9 @@ WS_MUST_USE int ws_sshd_expand_authkeys_path(const char *pattern, const char *us
 bool ws_sshd_config_accepts_env(const struct ws_sshd_config *c, const char *name);
 /* Load a file (io/keyfile.c): parse + nothing else; call finish afterwards. */
 WS_MUST_USE int ws_sshd_config_load_file(struct ws_sshd_config *c, const char *path);
+/* The whole server sequence (io/keyfile.c): init, the -o options in order, the file, finish. */
+WS_MUST_USE int ws_sshd_config_load(struct ws_sshd_config *c, const char *path, const char *const *options,
+				    size_t noptions, const struct ws_cfg_algs *algs);
 
 /* --- ssh_config --- */
 enum ws_strict_hostkey {
@@ -157,5 +160,9 @@ WS_MUST_USE int ws_ssh_config_parse(struct ws_ssh_config *c, const char *text, s
 WS_MUST_USE int ws_ssh_config_finish(struct ws_ssh_config *c, const struct ws_ssh_config_env *env);
 /* Load a file (io/keyfile.c); a missing file is WS_ERR_NOT_FOUND without an error message. */
 WS_MUST_USE int ws_ssh_config_load_file(struct ws_ssh_config *c, const char *path, const char *host_alias);
+/* The whole client sequence (io/keyfile.c): init, the -o options in order, each file that exists
+ * (e.g. ~/.ssh/config then /etc/ssh/ssh_config; missing ones are skipped), finish. */
+WS_MUST_USE int ws_ssh_config_resolve(struct ws_ssh_config *c, const char *const *options, size_t noptions,
+				      const char *const *paths, size_t npaths, const struct ws_ssh_config_env *env);
 
 #endif

@@ -211,6 +211,23 @@ static void test_config_files(void)
 	write_text(path, "Host h\n User bob\n", 0644);
 	CHECK_EQ(ws_ssh_config_load_file(&c, path, "h"), WS_OK);
 	CHECK(strcmp(c.user, "bob") == 0);
+	/* the full client sequence: -o first, a missing file skipped, then this one */
+	char missing[256];
+	path_in("nope", missing, sizeof(missing));
+	const char *const paths[] = {missing, path};
+	const char *const opts[] = {"Port=2022"};
+	struct ws_ssh_config_env env = {"h", "me", "/home/me", NULL};
+	CHECK_EQ(ws_ssh_config_resolve(&c, opts, 1, paths, 2, &env), WS_OK);
+	CHECK(strcmp(c.user, "bob") == 0 && c.port == 2022 && strcmp(c.hostname, "h") == 0);
+	unlink(path);
+	path_in("sshd_config", path, sizeof(path));
+	write_text(path, "MaxAuthTries 5\n", 0644);
+	const char *const sopts[] = {"MaxAuthTries 2", "LoginGraceTime=1m"};
+	CHECK_EQ(ws_sshd_config_load(&s, path, sopts, 2, NULL), WS_OK);
+	CHECK(s.max_auth_tries == 2 && s.login_grace_time == 60 && s.nports == 1);
+	const char *const bad[] = {"Frob 1"};
+	CHECK_EQ(ws_sshd_config_load(&s, path, bad, 1, NULL), WS_ERR_CONFIG);
+	CHECK(strstr(s.error, "command line: unknown keyword 'Frob'") != NULL);
 	unlink(path);
 }
 

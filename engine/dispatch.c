@@ -71,6 +71,10 @@ static int on_unimplemented(struct ws_transport *t, struct ws_buf *msg, uint32_t
 	if (ws_buf_get_u32(msg, &rejected) != WS_OK)
 		return ws_transport_fail(t, WS_ERR_FORMAT, WS_DISCONNECT_PROTOCOL_ERROR,
 					 "malformed UNIMPLEMENTED");
+	/* e.g. OpenSSH before user auth completes: waiting for its KEXINIT would hang forever */
+	if (t->kex.running && !t->kex.got_kexinit && rejected == t->kex.kexinit_seqnr)
+		return ws_transport_fail(t, WS_ERR_PROTOCOL, WS_DISCONNECT_PROTOCOL_ERROR,
+					 "peer refused our key re-exchange (UNIMPLEMENTED for KEXINIT)");
 	ws_verbose("transport: peer did not implement our packet %u", rejected);
 	return 0;
 }

@@ -216,6 +216,7 @@ int ws_kex_start(struct ws_transport *t)
 	k->running = true;
 	k->sent_kexinit = true;
 	/* §7.1: from here until our NEWKEYS only kex messages go out; payloads wait (deferred) */
+	k->kexinit_seqnr = t->tx_seqnr;
 	return ws_transport_queue_msg(t, k->our_kexinit, k->our_kexinit_len);
 }
 

@@ -107,6 +107,7 @@ struct ws_kex {
 	bool sent_kexinit, got_kexinit, ecdh_done, sent_newkeys, got_newkeys;
 	bool ignore_next_kex_packet; /* peer's first_kex_packet_follows guessed wrong (§7) */
 	bool awaiting_verdict;
+	uint32_t kexinit_seqnr; /* our KEXINIT's sequence number (to match UNIMPLEMENTED) */
 	uint8_t our_kexinit[WS_KEXINIT_MAX];
 	size_t our_kexinit_len;
 	struct ws_negotiated neg;

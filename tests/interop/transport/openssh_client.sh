@@ -2,7 +2,8 @@
 # openssh_client.sh MINI_SERVER — OpenSSH's ssh against our engine (mini_server): for every kex x
 # cipher x MAC both implement, ssh must negotiate exactly those, reach the userauth phase
 # (SERVICE_ACCEPT) and end with "Permission denied"; ssh-keyscan must return our host key with the
-# fingerprint the engine computes.
+# fingerprint the engine computes; and for every cipher x MAC, ssh must follow a server-initiated
+# key re-exchange after user auth (mini_server "rekey" mode).
 set -u
 source "${WS_INTEROP_LIB:-$(dirname "$0")/../lib}/interop.sh"
 server=$1
@@ -47,6 +48,32 @@ for kex in $kexes; do
 	for c in $aead; do one "$kex" "$c" - "<implicit>"; done
 	for c in $ctr; do for m in $macs; do one "$kex" "$c" "$m" "$m"; done; done
 done
+# server-initiated re-exchange after auth, then the channel open is refused
+"$server" "$dir/hostkey" "$dir/port2" 1000 rekey >"$dir/server2.out" 2>"$dir/server2.err" &
+ws_track_pid $!
+ws_wait_file "$dir/port2"
+port2=$(cat "$dir/port2")
+ws_wait_port "$port2"
+rekey_one() { # cipher mac(or -)
+	local cipher=$1 mac=$2 log="$dir/ssh2.log" macopt=()
+	[ "$mac" != "-" ] && macopt=(-m "$mac")
+	timeout 20 ssh -vvv -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=no \
+		-o UserKnownHostsFile=/dev/null -o ConnectTimeout=10 -c "$cipher" "${macopt[@]}" \
+		-p "$port2" nobody@127.0.0.1 true 2>&1 | tr -d '\r' >"$log"
+	if [ "$(grep -c "SSH2_MSG_NEWKEYS received" "$log")" = 2 ] &&
+		grep -q "Authenticated to 127.0.0.1 .* using \"none\"" "$log" &&
+		grep -q "open failed: administratively prohibited: no channels here" "$log"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: rekey cipher=$cipher mac=$mac" >&2
+		tail -n 30 "$log" >&2
+	fi
+}
+for c in $aead; do rekey_one "$c" -; done
+for c in $ctr; do for m in $macs; do rekey_one "$c" "$m"; done; done
+grep -q "kex-count=2" "$dir/server2.out" || { echo "FAIL: no kex-count=2" >&2; fail=$((fail + 1)); }
+
 # strict kex was negotiated (OpenSSH 9.2 in Debian 12 has kex-strict)
 grep -q "strict=1" "$dir/server.out" || { echo "FAIL: strict kex not negotiated" >&2; fail=$((fail + 1)); }
 

@@ -354,8 +354,28 @@ static void test_send_rules(void)
 	pair_free(&p);
 }
 
+/* A peer answering our re-exchange KEXINIT with UNIMPLEMENTED (OpenSSH does before user auth):
+ * a clear failure instead of waiting forever. */
+static void test_kexinit_refused(void)
+{
+	struct pair p;
+	uint8_t pkt[4096];
+	pair_init(&p, NULL, NULL);
+	REQUIRE(pair_handshake(&p));
+	CHECK_EQ(ws_transport_rekey(p.c.t), WS_OK);
+	take_one_packet(p.c.t, pkt, sizeof(pkt)); /* the KEXINIT never reaches the server */
+	/* after strict kex's reset the client sent SERVICE_REQUEST (0), then KEXINIT (1) */
+	CHECK_EQ(ws_transport_send_unimplemented(p.s.t, 1), WS_OK);
+	pair_move(p.s.t, p.c.t);
+	pair_drain(&p.c);
+	CHECK_EQ(p.c.err, WS_ERR_PROTOCOL);
+	CHECK(strstr(ws_transport_error_message(p.c.t), "refused our key re-exchange") != NULL);
+	pair_free(&p);
+}
+
 int main(void)
 {
+	test_kexinit_refused();
 	test_versions();
 	test_bad_lengths_and_padding();
 	test_tamper_every_byte();

@@ -212,8 +212,68 @@ static void test_ignore_debug_unimplemented(void)
 	pair_free(&p);
 }
 
+/* A burst runtime: gather packets of several connections into one seal burst and one open burst,
+ * hand results back per connection, then poll. */
+static void burst_round(struct side *sides[], unsigned n, struct ws_crypto_engine *eng)
+{
+	struct ws_crypto_pkt pkts[WS_CRYPTO_MAX_BURST];
+	unsigned counts[8], total = 0;
+	for (unsigned i = 0; i < n; i++) {
+		counts[i] = ws_transport_collect_seal(sides[i]->t, pkts + total, 8);
+		total += counts[i];
+	}
+	CHECK_EQ(ws_crypto_seal_burst(eng, pkts, total), total);
+	for (unsigned i = 0, at = 0; i < n; at += counts[i], i++)
+		CHECK_EQ(ws_transport_complete_seal(sides[i]->t, pkts + at, counts[i]), WS_OK);
+	total = 0;
+	for (unsigned i = 0; i < n; i++) {
+		counts[i] = ws_transport_collect_open(sides[i]->t, pkts + total, 8);
+		total += counts[i];
+	}
+	CHECK_EQ(ws_crypto_open_burst(eng, pkts, total), total);
+	for (unsigned i = 0, at = 0; i < n; at += counts[i], i++)
+		CHECK_EQ(ws_transport_complete_open(sides[i]->t, pkts + at, counts[i]), WS_OK);
+}
+
+static void test_burst_across_connections(void)
+{
+	struct ws_transport_config c, s;
+	struct pair a, b;
+	pair_default_configs(&c, &s);
+	c.ciphers = "aes128-ctr,aes256-gcm@openssh.com"; /* pair a: CTR+HMAC */
+	c.rekey_bytes = 100 * 1024;
+	pair_init(&a, &c, &s);
+	c.ciphers = "chacha20-poly1305@openssh.com"; /* pair b: chacha20-poly1305 */
+	pair_init(&b, &c, &s);
+	REQUIRE(pair_handshake(&a) && pair_handshake(&b));
+	struct side *all[4] = {&a.c, &a.s, &b.c, &b.s};
+	unsigned bursts = 0;
+	for (unsigned round = 0; round < 200; round++) {
+		for (unsigned i = 0; i < 4; i++)
+			for (unsigned k = 0; k < 3; k++)
+				CHECK_EQ(pair_send_data(all[i], 1000 + 700 * k + round), WS_OK);
+		burst_round(all, 4, a.eng);
+		bursts++;
+		pair_move(a.c.t, a.s.t), pair_move(a.s.t, a.c.t);
+		pair_move(b.c.t, b.s.t), pair_move(b.s.t, b.c.t);
+		burst_round(all, 4, a.eng);
+		for (unsigned i = 0; i < 4; i++)
+			pair_drain(all[i]);
+	}
+	pair_pump(&a, 100);
+	pair_pump(&b, 100);
+	CHECK(pair_stream_ok(&a.c, &a.s) && pair_stream_ok(&a.s, &a.c));
+	CHECK(pair_stream_ok(&b.c, &b.s) && pair_stream_ok(&b.s, &b.c));
+	CHECK(ws_transport_kex_count(a.c.t) >= 5); /* rekeys happened between bursts */
+	CHECK(strcmp(ws_transport_algs(a.c.t)->cipher_c2s, "aes128-ctr") == 0);
+	CHECK_EQ(bursts, 200);
+	pair_free(&a);
+	pair_free(&b);
+}
+
 int main(void)
 {
+	test_burst_across_connections();
 	test_every_suite();
 	test_both_kex_names();
 	rekey_by_bytes(false, "aes128-gcm@openssh.com");

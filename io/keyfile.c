@@ -117,7 +117,7 @@ static int check_private_modes(const char *path, const struct stat *st, unsigned
 static int load_key_file(struct ws_key *key, const char *path, bool private_key, unsigned flags)
 {
 	struct file_text f;
-	memset(key, 0, sizeof(*key));
+	sodium_memzero(key, sizeof(*key));
 	int rc = read_text_file(path, private_key ? PRIVATE_FILE_MAX : PUBLIC_FILE_MAX, &f);
 	if (rc == WS_ERR_NOT_FOUND)
 		ws_error("%s: no such file", path);

@@ -43,10 +43,11 @@ int ws_packet_rings_init(struct ws_transport *t, size_t rx_size, size_t tx_size)
 	WS_ENSURE(rx_size <= UINT32_MAX / 2 && tx_size <= UINT32_MAX / 2, WS_ERR_INVALID_ARG);
 	t->rx.raw = malloc(rx_size);
 	t->rx.raw_cap = rx_size;
-	t->rx.mem = aligned_alloc(64, align_up(rx_size + 4096u) + 64u);
 	t->rx.cap = align_up(rx_size + 4096u);
-	t->tx.mem = aligned_alloc(64, align_up(tx_size) + 64u);
 	t->tx.cap = align_up(tx_size);
+	/* aligned_alloc wants a size that is a multiple of the alignment */
+	t->rx.mem = aligned_alloc(64, (t->rx.cap + 127u) & ~(size_t)63u);
+	t->tx.mem = aligned_alloc(64, (t->tx.cap + 127u) & ~(size_t)63u);
 	t->deferred.cap = 64u * 1024u;
 	t->deferred.mem = malloc(t->deferred.cap);
 	if (t->rx.raw == NULL || t->rx.mem == NULL || t->tx.mem == NULL || t->deferred.mem == NULL)
@@ -257,7 +258,7 @@ static size_t tx_consume(struct ws_tx_ring *r, size_t n)
 int ws_transport_output_consume(struct ws_transport *t, size_t n)
 {
 	WS_ENSURE(tx_consume(&t->tx, n) == 0, WS_ERR_INVALID_ARG);
-	if (t->state == WS_TSTATE_OPEN && !t->kex.running)
+	if (t->state == WS_TSTATE_OPEN && !ws_transport_tx_blocked(t))
 		WS_TRY(ws_deferred_flush(t));
 	return WS_OK;
 }

@@ -10,28 +10,33 @@
 
 /* ---- the table ---- */
 
+/* Slots hold a pointer; a channel's memory exists only while it is open, so an idle
+ * connection costs max_channels pointers. */
 struct ws_channel *ws_chan_lookup(struct ws_conn *c, uint32_t id)
 {
-	if (id >= c->cfg.max_channels || c->ch[id].state == WS_CH_FREE)
-		return NULL;
-	return &c->ch[id];
+	return id < c->cfg.max_channels ? c->ch[id] : NULL;
 }
 
 uint32_t ws_chan_id(const struct ws_conn *c, const struct ws_channel *ch)
 {
-	return (uint32_t)(ch - c->ch);
+	(void)c;
+	return ch->id;
 }
 
+/* The lowest free id; NULL when the table is full (or memory is). */
 static struct ws_channel *chan_alloc(struct ws_conn *c, enum ws_chan_type type, enum ws_chan_state state)
 {
 	for (uint32_t i = 0; i < c->cfg.max_channels; i++) {
-		struct ws_channel *ch = &c->ch[i];
-		if (ch->state != WS_CH_FREE)
+		if (c->ch[i] != NULL)
 			continue;
-		memset(ch, 0, sizeof(*ch));
+		struct ws_channel *ch = calloc(1, sizeof(*ch));
+		if (ch == NULL)
+			return NULL;
+		ch->id = i;
 		ch->state = state;
 		ch->type = type;
 		ch->local_window = c->cfg.window;
+		c->ch[i] = ch;
 		c->nopen++;
 		return ch;
 	}
@@ -40,16 +45,17 @@ static struct ws_channel *chan_alloc(struct ws_conn *c, enum ws_chan_type type, 
 
 static void chan_free(struct ws_conn *c, struct ws_channel *ch)
 {
+	c->ch[ch->id] = NULL;
 	ws_outq_drop(ch);
-	memset(ch, 0, sizeof(*ch));
+	free(ch);
 	c->nopen--;
 }
 
 void ws_chan_free_all(struct ws_conn *c)
 {
 	for (uint32_t i = 0; i < c->cfg.max_channels; i++)
-		if (c->ch[i].state != WS_CH_FREE)
-			chan_free(c, &c->ch[i]);
+		if (c->ch[i] != NULL)
+			chan_free(c, c->ch[i]);
 }
 
 uint32_t ws_conn_channel_count(const struct ws_conn *c)
@@ -59,9 +65,9 @@ uint32_t ws_conn_channel_count(const struct ws_conn *c)
 
 void *ws_conn_channel_user(const struct ws_conn *c, uint32_t id)
 {
-	if (id >= c->cfg.max_channels || c->ch[id].state == WS_CH_FREE)
+	if (id >= c->cfg.max_channels || c->ch[id] == NULL)
 		return NULL;
-	return c->ch[id].user;
+	return c->ch[id]->user;
 }
 
 int ws_chan_api(struct ws_conn *c, uint32_t id, struct ws_channel **out)
@@ -90,8 +96,8 @@ int ws_chan_recipient(struct ws_conn *c, struct ws_buf *b, struct ws_channel **o
 int ws_conn_channel_info(const struct ws_conn *c, uint32_t id, struct ws_chan_info *info)
 {
 	memset(info, 0, sizeof(*info));
-	WS_ENSURE(id < c->cfg.max_channels && c->ch[id].state != WS_CH_FREE, WS_ERR_INVALID_ARG);
-	const struct ws_channel *ch = &c->ch[id];
+	WS_ENSURE(id < c->cfg.max_channels && c->ch[id] != NULL, WS_ERR_INVALID_ARG);
+	const struct ws_channel *ch = c->ch[id];
 	info->type = ch->type;
 	info->open = ch->state == WS_CH_OPEN;
 	info->eof_received = ch->eof_received;
@@ -361,7 +367,9 @@ int ws_conn_on_channel_open(struct ws_conn *c, struct ws_buf *b)
 	ev.channel = ws_chan_id(c, ch);
 	ws_conn_emit(c, &ev);
 	WS_ENSURE(c->error == 0, c->error);
-	return answer_open(c, ch, &ev);
+	/* the callback may have answered (and freed the channel) itself */
+	ch = ws_chan_lookup(c, ev.channel);
+	return ch != NULL ? answer_open(c, ch, &ev) : WS_OK;
 }
 
 static int opening_channel(struct ws_conn *c, struct ws_buf *b, struct ws_channel **out)

@@ -39,8 +39,7 @@ int ws_conn_new(struct ws_conn **out, const struct ws_conn_config *cfg, const st
 	c->handler = *handler;
 	c->sink = *sink;
 	c->ch = calloc(cfg->max_channels, sizeof(*c->ch));
-	c->scratch = malloc(WS_CONN_SCRATCH);
-	if (c->ch == NULL || c->scratch == NULL) {
+	if (c->ch == NULL) {
 		ws_conn_free(c);
 		return WS_ERR_NO_MEMORY;
 	}
@@ -55,7 +54,6 @@ void ws_conn_free(struct ws_conn *c)
 	if (c->ch != NULL)
 		ws_chan_free_all(c);
 	free(c->ch);
-	free(c->scratch);
 	free(c);
 }
 
@@ -223,18 +221,36 @@ static int on_global_reply(struct ws_conn *c, struct ws_buf *b, bool ok)
 	return WS_OK;
 }
 
-int ws_conn_send_global_request(struct ws_conn *c, const char *name, bool want_reply, const void *data,
-				size_t len)
+/* byte GLOBAL_REQUEST || string name || bool want reply || type-specific data */
+static int send_global(struct ws_conn *c, uint8_t *mem, size_t cap, const char *name, bool want_reply,
+		       const void *data, size_t len)
 {
 	struct ws_buf b;
-	WS_ENSURE(c->error == 0, WS_ERR_CLOSED);
-	WS_ENSURE(name != NULL && (data != NULL || len == 0), WS_ERR_INVALID_ARG);
-	ws_buf_init_write(&b, c->scratch, WS_CONN_SCRATCH);
+	ws_buf_init_write(&b, mem, cap);
 	WS_TRY(ws_buf_put_u8(&b, WS_MSG_GLOBAL_REQUEST));
 	WS_TRY(ws_buf_put_cstring(&b, name));
 	WS_TRY(ws_buf_put_bool(&b, want_reply));
 	WS_TRY(ws_buf_put_bytes(&b, data, len));
-	WS_TRY(ws_conn_send_buf(c, &b));
+	return ws_conn_send_buf(c, &b);
+}
+
+int ws_conn_send_global_request(struct ws_conn *c, const char *name, bool want_reply, const void *data,
+				size_t len)
+{
+	uint8_t small[WS_CONN_SMALL_MSG];
+	WS_ENSURE(c->error == 0, WS_ERR_CLOSED);
+	WS_ENSURE(name != NULL && (data != NULL || len == 0), WS_ERR_INVALID_ARG);
+	size_t need = 16 + strlen(name) + len;
+	WS_ENSURE(len <= WS_BUF_MAX_STRING && need <= WS_BUF_MAX_STRING, WS_ERR_TOO_LONG);
+	if (need <= sizeof(small)) {
+		WS_TRY(send_global(c, small, sizeof(small), name, want_reply, data, len));
+	} else {
+		uint8_t *mem = malloc(need);
+		WS_ENSURE(mem != NULL, WS_ERR_NO_MEMORY);
+		int rc = send_global(c, mem, need, name, want_reply, data, len);
+		free(mem);
+		WS_TRY(rc);
+	}
 	if (want_reply)
 		c->global_outstanding++;
 	return WS_OK;

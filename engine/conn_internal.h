@@ -9,9 +9,9 @@
 
 #include "warpssh/conn.h"
 
-#define WS_CONN_NAME_MAX 64u	      /* request and channel type names */
-#define WS_CONN_HOST_MAX 1024u	      /* direct-tcpip / tcpip-forward addresses */
-#define WS_CONN_SCRATCH (64u * 1024u) /* largest request we build (e.g. an exec command) */
+#define WS_CONN_NAME_MAX 64u	/* request and channel type names */
+#define WS_CONN_HOST_MAX 1024u	/* direct-tcpip / tcpip-forward addresses */
+#define WS_CONN_SMALL_MSG 1024u /* requests up to this size are built on the stack */
 #define WS_CONN_MAX_CHANNELS_CAP 65536u
 #define WS_CONN_MAX_PENDING_CAP (64u * 1024u * 1024u)
 #define WS_OUTQ_HDR 12u			   /* queued record: u32 kind || u32 ext type || u32 length */
@@ -38,9 +38,10 @@ struct ws_outq {
 	size_t last; /* offset of the newest record (valid when non-empty) */
 };
 
-enum ws_chan_state { WS_CH_FREE, WS_CH_OPENING, WS_CH_PEER_OPENING, WS_CH_OPEN };
+enum ws_chan_state { WS_CH_OPENING = 1, WS_CH_PEER_OPENING, WS_CH_OPEN };
 
 struct ws_channel {
+	uint32_t id; /* ours: the index in the table */
 	enum ws_chan_state state;
 	enum ws_chan_type type;
 	uint32_t remote_id;
@@ -63,14 +64,13 @@ struct ws_conn {
 	struct ws_conn_config cfg;
 	struct ws_conn_handler handler;
 	struct ws_payload_sink sink;
-	struct ws_channel *ch; /* cfg.max_channels slots, never reallocated */
+	struct ws_channel **ch; /* cfg.max_channels slots; NULL when free */
 	uint32_t nopen;
 	struct ws_reply_fifo global_replies;
 	uint32_t global_outstanding;
 	bool no_more_sessions;
 	int error;
 	struct ws_disconnect_info disc;
-	uint8_t *scratch; /* WS_CONN_SCRATCH bytes for building requests */
 	/* The channel request whose event is being delivered: if the embedder sends on that
 	 * channel from inside the callback, the answer it already set goes out first. */
 	struct {

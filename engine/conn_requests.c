@@ -1,5 +1,6 @@
 /* conn_requests.c — channel requests (RFC 4254 §5.4, §6): one table maps each request name to
  * its typed parser and builder and to the side that may receive it; answers go out in order. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/conn_internal.h"
@@ -248,18 +249,33 @@ static int build_request(struct ws_buf *b, const struct ws_channel *ch, const st
 	return ws_buf_put_bytes(b, req->u.other.data.ptr, req->u.other.data.len);
 }
 
+static int build_and_send(struct ws_conn *c, struct ws_channel *ch, const struct ws_chan_request *req,
+			  uint8_t *mem, size_t cap)
+{
+	struct ws_buf b;
+	ws_buf_init_write(&b, mem, cap);
+	WS_TRY(build_request(&b, ch, req));
+	return ws_chan_queue_or_send_request(c, ch, &b);
+}
+
+/* Most requests fit on the stack; a long exec command or environment value goes to the heap. */
 int ws_conn_send_request(struct ws_conn *c, uint32_t id, const struct ws_chan_request *req)
 {
 	struct ws_channel *ch;
-	struct ws_buf b;
+	uint8_t small[WS_CONN_SMALL_MSG];
 	WS_TRY(ws_chan_api(c, id, &ch));
 	WS_ENSURE(ch->state != WS_CH_PEER_OPENING && !ch->close_called, WS_ERR_INVALID_ARG);
-	WS_TRY(ws_chan_settle_current_request(c, ch));
 	WS_ENSURE(req->type != WS_REQ_OTHER || (req->name.len > 0 && req->name.len <= WS_CONN_NAME_MAX),
 		  WS_ERR_INVALID_ARG);
-	ws_buf_init_write(&b, c->scratch, WS_CONN_SCRATCH);
-	WS_TRY(build_request(&b, ch, req));
-	WS_TRY(ws_chan_queue_or_send_request(c, ch, &b));
+	WS_TRY(ws_chan_settle_current_request(c, ch));
+	int rc = build_and_send(c, ch, req, small, sizeof(small));
+	if (rc == WS_ERR_NO_SPACE && c->error == 0) {
+		uint8_t *mem = malloc(WS_BUF_MAX_STRING);
+		WS_ENSURE(mem != NULL, WS_ERR_NO_MEMORY);
+		rc = build_and_send(c, ch, req, mem, WS_BUF_MAX_STRING);
+		free(mem);
+	}
+	WS_TRY(rc);
 	if (req->want_reply)
 		ch->requests_outstanding++;
 	return WS_OK;

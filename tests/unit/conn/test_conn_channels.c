@@ -297,6 +297,36 @@ static void test_eof_close_order_behind_queued_data(void)
 	pair_free(&p);
 }
 
+/* A request too long for the stack buffer (a long command line) goes through intact. */
+static void test_long_exec_command(void)
+{
+	struct ws_conn_config cc, sc;
+	struct pair p;
+	uint32_t cid, sid;
+	static char cmd[256];
+	pair_config_default(&cc, &sc);
+	pair_init(&p, &cc, &sc);
+	pair_open_session(&p, &cid, &sid);
+	/* the test keeps 255 bytes of a command; send 20000 whose head is recognisable */
+	static char longcmd[20001];
+	memset(longcmd, 'z', sizeof(longcmd) - 1);
+	memcpy(longcmd, "echo ", 5);
+	struct ws_chan_request exec = {.type = WS_REQ_EXEC, .want_reply = true};
+	exec.u.exec.command = ws_conn_str(longcmd);
+	CHECK_EQ(ws_conn_send_request(p.cli.conn, cid, &exec), WS_OK);
+	CHECK_EQ(pair_pump(&p), WS_OK);
+	memcpy(cmd, longcmd, 255);
+	CHECK(strcmp(p.srv.ch[sid].last_command, cmd) == 0);
+	CHECK(strcmp(p.cli.ch[cid].log, "OY") == 0);
+	/* and a long global request payload */
+	static uint8_t blob[5000];
+	CHECK_EQ(ws_conn_send_global_request(p.cli.conn, "blob@example.com", true, blob, sizeof(blob)),
+		 WS_OK);
+	CHECK_EQ(pair_pump(&p), WS_OK);
+	CHECK_EQ(p.cli.global_replies, 1);
+	pair_free(&p);
+}
+
 /* Requests and data sent before the peer confirmed go out, in order, once it does. */
 static void test_sends_before_confirmation_are_queued(void)
 {
@@ -678,6 +708,7 @@ int main(void)
 	test_several_channels_concurrently();
 	test_eof_close_order_behind_queued_data();
 	test_sends_before_confirmation_are_queued();
+	test_long_exec_command();
 	test_request_replies_in_order();
 	test_global_requests();
 	test_refused_opens();

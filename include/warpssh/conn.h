@@ -20,7 +20,7 @@
 /* Largest data per message we send or advertise: 256 KiB transport packets minus headers,
  * padding and MAC (RFC 4253 §6.1 lets implementations go past 32 KiB; OpenSSH takes 256 KiB). */
 #define WS_CONN_MAX_PACKET_CAP (256u * 1024u - 1024u)
-#define WS_CONN_DEFAULT_MAX_PENDING (1024u * 1024u)
+#define WS_CONN_DEFAULT_MAX_PENDING (256u * 1024u)
 #define WS_CONN_MAX_PENDING_REPLIES 32u /* deferred answers owed per channel / for global requests */
 
 /* Route a received payload here once authentication is done (RFC 4250 §4.1.2). */

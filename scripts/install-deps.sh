@@ -9,7 +9,7 @@ PKGS=(
   libssl-dev clang libclang-rt-14-dev
   openssh-client openssh-server openssh-sftp-server dropbear-bin
   rsync socat netcat-openbsd tmux iproute2 nftables ethtool
-  gnuplot-nox procps coreutils
+  gnuplot-nox procps coreutils xxd
 )
 
 missing=()

@@ -86,6 +86,7 @@ int ws_newkeys_send(struct ws_transport *t)
 	if (t->strict_kex)
 		t->tx_seqnr = 0;
 	t->tx_bytes = 0;
+	t->tx_packets = 0;
 	t->kex.sent_newkeys = true;
 	if (t->kex_count == 0)
 		WS_TRY(after_first_newkeys(t));
@@ -106,6 +107,7 @@ int ws_newkeys_on_receive(struct ws_transport *t)
 	if (t->strict_kex)
 		t->rx_seqnr = 0;
 	t->rx_bytes = 0;
+	t->rx_packets = 0;
 	t->kex.got_newkeys = true;
 	if (t->kex.sent_newkeys)
 		return kex_finish(t);

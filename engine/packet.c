@@ -150,6 +150,7 @@ int ws_packet_queue(struct ws_transport *t, const uint8_t *payload, size_t len)
 	d->ctx = t->tx_ctx;
 	d->state = t->tx_ctx ? WS_TXD_UNSEALED : WS_TXD_SEALED;
 	t->tx_bytes += pkt_len;
+	t->tx_packets++;
 	return WS_OK;
 }
 
@@ -449,6 +450,7 @@ int ws_packet_next(struct ws_transport *t, struct ws_bytes *payload, uint32_t *s
 	WS_TRY(rx_payload(t, d, payload));
 	*seqnr = d->seqnr;
 	t->rx_bytes += d->pkt_len;
+	t->rx_packets++;
 	return 1;
 }
 

@@ -185,7 +185,8 @@ static int maybe_rekey(struct ws_transport *t)
 {
 	if (t->state != WS_TSTATE_OPEN || t->kex.running)
 		return WS_OK;
-	bool by_bytes = t->tx_bytes >= t->rekey_bytes || t->rx_bytes >= t->rekey_bytes;
+	bool by_bytes = t->tx_bytes >= t->rekey_bytes || t->rx_bytes >= t->rekey_bytes ||
+			t->tx_packets >= WS_REKEY_PACKETS || t->rx_packets >= WS_REKEY_PACKETS;
 	bool by_time = t->rekey_interval_ms != 0 && t->have_time &&
 		       t->now_ms - t->last_kex_ms >= t->rekey_interval_ms;
 	if (!by_bytes && !by_time)

@@ -20,6 +20,7 @@
 #define WS_TX_RESERVE_DESC 16u
 #define WS_DEFERRED_MAX (64u * 1024u * 1024u)
 #define WS_ERRMSG_MAX 512u
+#define WS_REKEY_PACKETS (1u << 31) /* RFC 4344 §3.1: rekey after 2^31 packets */
 
 /* --- packet rings (engine/packet.c) --- */
 
@@ -153,7 +154,8 @@ struct ws_transport {
 	struct ws_deferred deferred;
 	struct ws_cipher_ctx *tx_ctx, *rx_ctx;
 	uint32_t tx_seqnr, rx_seqnr;
-	uint64_t tx_bytes, rx_bytes; /* under the current keys */
+	uint64_t tx_bytes, rx_bytes;     /* under the current keys */
+	uint32_t tx_packets, rx_packets; /* under the current keys */
 
 	/* key exchange */
 	struct ws_kex kex;

@@ -38,7 +38,7 @@ static void log_sink(enum ws_log_level level, const char *msg, void *arg)
 {
 	(void)arg;
 	const char *prefix = level == WS_LOG_DEBUG ? "debug2: " : level == WS_LOG_VERBOSE ? "debug1: " : "";
-	fprintf(stderr, "%s%s\r\n", prefix, msg);
+	fprintf(stderr, "%s%s%s", prefix, msg, isatty(STDERR_FILENO) ? "\r\n" : "\n");
 }
 
 /* An option as an ssh_config line ("Keyword value"); first obtained value wins. */

@@ -223,10 +223,11 @@ static int auth_payload(struct ws_client *c, const struct ws_transport_event *ev
 static int on_host_key(struct ws_client *c, const struct ws_transport_event *ev)
 {
 	bool accept = c->cb.host_key != NULL && c->cb.host_key(c->cb.arg, ev->host_key);
-	WS_TRY(ws_transport_host_key_verdict(c->t, accept));
+	int rc = ws_transport_host_key_verdict(c->t, accept);
+	/* refused: the transport already queued DISCONNECT (HOST_KEY_NOT_VERIFIABLE) */
 	if (!accept)
 		return ws_client_fail(c, WS_ERR_HOSTKEY, 0, "Host key verification failed.");
-	return WS_OK;
+	return rc;
 }
 
 static int on_payload(struct ws_client *c, const struct ws_transport_event *ev)

@@ -198,6 +198,7 @@ uint64_t wsnet_next_timer_us(const struct wsnet_stack *st, uint64_t now_us)
 		best = earliest(best, c->delack_at);
 		best = earliest(best, c->persist_at);
 		best = earliest(best, c->tw_at);
+		best = earliest(best, c->tlp_at);
 	}
 	if (st->dirty_head != NULL)
 		return 0;

@@ -246,6 +246,10 @@ static void conn_timers(struct wsnet_conn *c, uint64_t now)
 	}
 	if (c->persist_at != 0 && c->persist_at <= now)
 		wsnet_tcp_persist_timeout(c);
+	if (c->in_use && c->tlp_at != 0 && c->tlp_at <= now)
+		wsnet_tcp_tlp_timeout(c);
+	if (c->in_use && (c->loss_since_us != 0 || c->in_recovery))
+		wsnet_loss_detect(c);
 	if (c->in_use && c->rto_at != 0 && c->rto_at <= now)
 		wsnet_tcp_retransmit_timeout(c);
 	if (c->in_use && c->tw_at != 0 && c->tw_at <= now)

@@ -192,19 +192,6 @@ static void rst_input(struct wsnet_conn *c, const struct wsnet_seg *seg)
 	wsnet_conn_fail(c, WS_ERR_CLOSED);
 }
 
-static void enter_recovery(struct wsnet_conn *c)
-{
-	/* RFC 6582 §3.2 step 2: only once per window of data. */
-	if (c->in_recovery || (c->stats.recoveries > 0 && SEQ_LEQ(c->snd_una, c->recover)))
-		return;
-	c->in_recovery = true;
-	c->recover = c->snd_max;
-	c->rexmit_nxt = c->snd_una;
-	c->rtt_timing = false;
-	c->stats.recoveries++;
-	wsnet_cc_on_loss(c);
-}
-
 static void update_window(struct wsnet_conn *c, const struct wsnet_seg *seg)
 {
 	/* RFC 9293 §3.10.7.4: update SND.WND only from a segment newer than the last update. */
@@ -243,10 +230,12 @@ static void new_ack(struct wsnet_conn *c, uint32_t ack)
 		wsnet_cc_on_ack(c, acked);
 	}
 	c->dupacks = 0;
+	c->loss_since_us = 0;
 	if (c->snd_una == c->snd_max)
 		c->rto_at = 0; /* RFC 6298 §5.2 */
 	else
 		wsnet_rto_arm(c); /* RFC 6298 §5.3 */
+	wsnet_tlp_arm(c);
 }
 
 /* ACK processing; returns false if the segment must be dropped. */
@@ -270,9 +259,7 @@ static bool ack_input(struct wsnet_conn *c, const struct wsnet_seg *seg)
 		if (c->in_recovery && c->nsacked == 0)
 			c->cwnd += c->mss; /* NewReno window inflation */
 	}
-	if (!c->in_recovery && c->snd_max != c->snd_una &&
-		(c->dupacks >= 3 || (c->nsacked > 0 && wsnet_sacked_bytes(c) >= 3u * c->mss)))
-		enter_recovery(c);
+	wsnet_loss_detect(c);
 	wsnet_conn_mark_dirty(c);
 	return true;
 }
@@ -318,6 +305,28 @@ static void deliver_in_order(struct wsnet_conn *c, const struct wsnet_seg *seg, 
 		c->rr.rd = c->rr.wr; /* nobody will read: discard */
 }
 
+static bool same_block(const struct wsnet_conn *c, uint32_t a, uint32_t b)
+{
+	for (uint8_t i = 0; i < c->nooo; i++)
+		if (SEQ_LEQ(c->ooo[i].start, a) && SEQ_LT(a, c->ooo[i].end))
+			return SEQ_LEQ(c->ooo[i].start, b) && SEQ_LT(b, c->ooo[i].end);
+	return false;
+}
+
+/* RFC 2018 §4: report the block holding the newest segment first, then the blocks reported most
+ * recently, so each change is repeated in several ACKs (we coalesce ACKs per burst). */
+static void note_sack_change(struct wsnet_conn *c, uint32_t seq)
+{
+	uint8_t n = 0;
+	uint32_t keep[4];
+	keep[n++] = seq;
+	for (uint8_t i = 0; i < c->nsack_recent && n < 4; i++)
+		if (!same_block(c, c->sack_recent[i], seq))
+			keep[n++] = c->sack_recent[i];
+	memcpy(c->sack_recent, keep, sizeof(keep[0]) * n);
+	c->nsack_recent = n;
+}
+
 static void data_input(struct wsnet_conn *c, const struct wsnet_seg *seg)
 {
 	uint32_t seq = seg->seq, off = seg->data_off, len = seg->len;
@@ -352,7 +361,7 @@ static void data_input(struct wsnet_conn *c, const struct wsnet_seg *seg)
 		return;
 	}
 	wsnet_rcvring_put(&c->rr, ahead, seg->m, off, len);
-	c->last_ooo_start = seq;
+	note_sack_change(c, seq);
 	c->stats.ooo_segments++;
 	c->st->stats.ooo_segments++;
 	c->ack_now = true; /* RFC 5681 §4.2: immediate duplicate ACK for out-of-order data */

@@ -40,20 +40,35 @@ static uint16_t window_field(struct wsnet_conn *c, bool syn)
 	return (uint16_t)f;
 }
 
+static int block_of(const struct wsnet_conn *c, uint32_t seq)
+{
+	for (uint8_t i = 0; i < c->nooo; i++)
+		if (SEQ_LEQ(c->ooo[i].start, seq) && SEQ_LT(seq, c->ooo[i].end))
+			return i;
+	return -1;
+}
+
+static void add_block(const struct wsnet_conn *c, struct wsnet_tx_opts *o, int i, uint8_t max)
+{
+	if (i < 0 || o->nsack >= max)
+		return;
+	for (uint8_t k = 0; k < o->nsack; k++)
+		if (o->sack[k][0] == c->ooo[i].start)
+			return;
+	o->sack[o->nsack][0] = c->ooo[i].start;
+	o->sack[o->nsack][1] = c->ooo[i].end;
+	o->nsack++;
+}
+
 static void sack_blocks(const struct wsnet_conn *c, struct wsnet_tx_opts *o, uint8_t max)
 {
-	/* RFC 2018 §4: the first block MUST hold the most recently received segment. */
-	uint8_t first = 0;
-	for (uint8_t i = 0; i < c->nooo; i++)
-		if (SEQ_LEQ(c->ooo[i].start, c->last_ooo_start) && SEQ_LT(c->last_ooo_start, c->ooo[i].end))
-			first = i;
+	/* RFC 2018 §4: the first block MUST hold the most recently received segment; the rest
+	 * SHOULD repeat the most recently reported blocks. Then the highest others. */
 	o->nsack = 0;
-	for (uint8_t k = 0; k < c->nooo && o->nsack < max; k++) {
-		uint8_t i = (uint8_t)((first + k) % c->nooo);
-		o->sack[o->nsack][0] = c->ooo[i].start;
-		o->sack[o->nsack][1] = c->ooo[i].end;
-		o->nsack++;
-	}
+	for (uint8_t k = 0; k < c->nsack_recent; k++)
+		add_block(c, o, block_of(c, c->sack_recent[k]), max);
+	for (int i = (int)c->nooo - 1; i >= 0 && o->nsack < max; i--)
+		add_block(c, o, i, max);
 }
 
 static void fill_opts(const struct wsnet_conn *c, uint8_t flags, struct wsnet_tx_opts *o)
@@ -220,6 +235,8 @@ static int send_data(struct wsnet_conn *c, uint32_t seq, uint32_t len, bool fin)
 	start_rtt_timing(c, seq);
 	if (c->rto_at == 0)
 		wsnet_rto_arm(c);
+	if (c->tlp_at == 0)
+		wsnet_tlp_arm(c);
 	return (int)len;
 }
 
@@ -394,4 +411,38 @@ void wsnet_tcp_retransmit_timeout(struct wsnet_conn *c)
 	c->snd_nxt = c->snd_una;
 	wsnet_rto_arm(c);
 	wsnet_conn_mark_dirty(c);
+}
+
+void wsnet_tlp_arm(struct wsnet_conn *c)
+{
+	/* Tail loss probe (RFC 8985 §7.2): PTO = 2 * SRTT, here at least 2 ms, before the RTO. */
+	if (c->in_recovery || c->snd_max == c->snd_una || c->srtt_us == 0) {
+		c->tlp_at = 0;
+		return;
+	}
+	uint64_t pto = RTE_MAX(2ull * c->srtt_us, 2000ull);
+	c->tlp_at = c->st->now_us + pto;
+	if (c->rto_at != 0 && c->tlp_at >= c->rto_at)
+		c->tlp_at = 0;
+}
+
+void wsnet_tcp_tlp_timeout(struct wsnet_conn *c)
+{
+	c->tlp_at = 0;
+	if (c->in_recovery || c->snd_max == c->snd_una || !can_send_data(c))
+		return;
+	/* RFC 8985 §7.3: send new data if the window allows, else resend the last segment. */
+	if (usable_new(c) > 0 && c->snd_nxt == c->snd_max) {
+		(void)send_new_data(c, 1);
+		return;
+	}
+	bool fin_out = c->fin_queued && c->snd_max == c->fin_seq + 1;
+	uint32_t end = fin_out ? c->fin_seq : c->snd_max;
+	uint32_t len = RTE_MIN((uint32_t)c->mss, end - c->snd_una);
+	if (len == 0) {
+		c->snd_nxt = c->fin_seq;
+		(void)send_bare_fin(c);
+		return;
+	}
+	(void)send_data(c, end - len, len, fin_out);
 }

@@ -88,3 +88,56 @@ bool wsnet_sack_next_hole(const struct wsnet_conn *c, uint32_t *start, uint32_t 
 	}
 	return false;
 }
+
+static void enter_recovery(struct wsnet_conn *c)
+{
+	/* RFC 6582 §3.2 step 2: without SACK, only once per window of data (and not for the window
+	 * resent after a timeout). With SACK the scoreboard tells real losses apart (RFC 6675 §5.1). */
+	if (!c->sack_ok && c->stats.recoveries + c->stats.timeouts > 0 && SEQ_LEQ(c->snd_una, c->recover))
+		return;
+	c->in_recovery = true;
+	c->recover = c->snd_max;
+	c->rexmit_nxt = c->snd_una;
+	c->rexmit_pass_us = c->st->now_us;
+	c->rtt_timing = false;
+	c->tlp_at = 0;
+	c->stats.recoveries++;
+	wsnet_cc_on_loss(c);
+	wsnet_conn_mark_dirty(c);
+}
+
+/* Reordering window (RFC 8985 §6.2 uses min_rtt/4): a quarter RTT, at least 1 ms. */
+static uint64_t reo_wnd_us(const struct wsnet_conn *c)
+{
+	return RTE_MAX((uint64_t)c->srtt_us / 4, 1000ull);
+}
+
+void wsnet_loss_detect(struct wsnet_conn *c)
+{
+	uint64_t now = c->st->now_us;
+	if (c->snd_max == c->snd_una || c->state < TCPS_ESTABLISHED) {
+		c->loss_since_us = 0;
+		return;
+	}
+	if (c->in_recovery) {
+		/* A hole resent more than an RTT plus the reordering window ago and still not acknowledged
+		 * was lost again (RFC 8985 §6.2 idea): resend the holes instead of waiting for the RTO. */
+		uint64_t wait = (uint64_t)c->srtt_us + RTE_MAX(4ull * c->rttvar_us, reo_wnd_us(c)) + reo_wnd_us(c);
+		if (SEQ_GT(c->rexmit_nxt, c->snd_una) && now - c->rexmit_pass_us > wait) {
+			c->rexmit_nxt = c->snd_una;
+			c->rexmit_pass_us = now;
+			wsnet_conn_mark_dirty(c);
+		}
+		return;
+	}
+	/* RFC 6675 §5 / RFC 5681 §3.2: DupThresh duplicate ACKs or DupThresh segments SACKed above. */
+	bool lost = c->dupacks >= 3 || (c->nsacked > 0 && wsnet_sacked_bytes(c) >= 3u * c->mss);
+	if (!lost) {
+		c->loss_since_us = 0;
+		return;
+	}
+	if (c->loss_since_us == 0)
+		c->loss_since_us = now;
+	if (now - c->loss_since_us >= reo_wnd_us(c))
+		enter_recovery(c);
+}

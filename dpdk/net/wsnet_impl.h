@@ -11,8 +11,8 @@
 #define WSNET_MAX_LISTENERS 16
 #define WSNET_ARP_SLOTS 64
 #define WSNET_ARP_PENDING 4     /* frames held per unresolved address */
-#define WSNET_MAX_OOO 32        /* out-of-order intervals kept by the receiver */
-#define WSNET_MAX_SACK 32       /* SACKed intervals kept by the sender */
+#define WSNET_MAX_OOO 128       /* out-of-order intervals kept by the receiver */
+#define WSNET_MAX_SACK 128      /* SACKed intervals kept by the sender */
 #define WSNET_TIMER_TICK_US 500 /* timer scan granularity */
 #define WSNET_MAX_SEGS_PER_OUTPUT 64
 #define WSNET_TCP_HDR_MAX 60
@@ -159,11 +159,12 @@ struct wsnet_conn {
 	uint32_t ts_recent;
 	uint32_t unacked_segs;
 	bool ack_now;
-	uint32_t last_ooo_start;  /* most recent out-of-order arrival: first SACK block (RFC 2018 §4) */
+	uint32_t sack_recent[4];  /* a sequence number inside each most recently changed block, newest first */
+	uint8_t nsack_recent;
 	uint32_t ts_offset;
 
 	/* timers (0 = off) */
-	uint64_t rto_at, delack_at, persist_at, tw_at;
+	uint64_t rto_at, delack_at, persist_at, tw_at, tlp_at;
 	uint8_t backoff, persist_backoff;
 	uint32_t retries;
 
@@ -180,6 +181,8 @@ struct wsnet_conn {
 	uint32_t recover;     /* RecoveryPoint */
 	uint32_t rexmit_nxt;  /* next hole byte to retransmit */
 	uint32_t dupacks;
+	uint64_t loss_since_us;   /* when the duplicate-ACK threshold was first met (RACK-style wait) */
+	uint64_t rexmit_pass_us;  /* when the current pass over the holes started */
 
 	/* congestion control (RFC 5681 + RFC 9438 CUBIC) */
 	uint32_t cwnd, ssthresh;
@@ -294,5 +297,10 @@ uint32_t wsnet_sack_pipe(const struct wsnet_conn *c);
 bool wsnet_sack_next_hole(const struct wsnet_conn *c, uint32_t *start, uint32_t *len);
 uint32_t wsnet_sacked_bytes(const struct wsnet_conn *c);
 uint32_t wsnet_sack_high(const struct wsnet_conn *c);
+/* Loss detection after an ACK or on a timer tick: enter recovery once the duplicate threshold has
+ * held for a reordering window, and resend holes whose retransmission looks lost. */
+void wsnet_loss_detect(struct wsnet_conn *c);
+void wsnet_tlp_arm(struct wsnet_conn *c);
+void wsnet_tcp_tlp_timeout(struct wsnet_conn *c);
 
 #endif

@@ -169,3 +169,34 @@ ws_wait_listen() {
 	done
 	return 1
 }
+
+# ws_wired_pair: kernel NS_K (IF_K, IP_K) <-> wire NS_W (WIF_A, WIF_B) <-> DPDK NS_D (IF_D, IP_D).
+ws_wired_pair() {
+	NS_K="wsk${WS_ID}"
+	NS_W="wsw${WS_ID}"
+	NS_D="wsd${WS_ID}"
+	IF_K="wk${WS_ID}"
+	IF_D="wd${WS_ID}"
+	WIF_A="wa${WS_ID}"
+	WIF_B="wb${WS_ID}"
+	local net=$((WS_ID % 200 + 20))
+	IP_K="10.${net}.0.1"
+	IP_D="10.${net}.0.2"
+	ws_netns_add "$NS_K"
+	ws_netns_add "$NS_W"
+	ws_netns_add "$NS_D"
+	ws_veth "$NS_K" "$IF_K" "$NS_W" "$WIF_A"
+	ws_veth "$NS_W" "$WIF_B" "$NS_D" "$IF_D"
+	ws_kernel_if "$NS_K" "$IF_K" "$IP_K/24"
+	ws_dpdk_if "$NS_W" "$WIF_A"
+	ws_dpdk_if "$NS_W" "$WIF_B"
+	ws_dpdk_if "$NS_D" "$IF_D"
+}
+
+# ws_start_wire WIRE-TOOL ARGS...: the impairment bridge between WIF_A and WIF_B on lcore 1.
+ws_start_wire() {
+	local tool="$1"
+	shift
+	ws_start wire "$NS_W" "$tool" $(ws_eal w 1 "$(ws_af_packet "$WIF_A" 0)" "$(ws_af_packet "$WIF_B" 1)") -- "$@"
+	ws_wait_line "$ws_tmp/wire.log" READY 30 || ws_fail "wire did not start"
+}

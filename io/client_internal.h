@@ -88,7 +88,9 @@ struct cli_rt {
 	int io_err;
 	char io_errmsg[WS_CLIENT_MSG_MAX];
 	bool timed_out;                 /* ConnectTimeout passed before the key exchange ended */
-	int stdio_flags[3];             /* file status flags of fds 0-2 to restore at exit */
+	int stdio_flags[3];
+	uint64_t bytes_in, bytes_out;   /* on the socket, for the -v summary */
+	unsigned kex_count;             /* file status flags of fds 0-2 to restore at exit */
 	bool stop;                      /* leave the loop once local output drained */
 	int signal_fds[2];              /* self-pipe for SIGINT/TERM/HUP/WINCH */
 	int fatal_signal;

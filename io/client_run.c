@@ -115,6 +115,9 @@ static void on_closed(void *arg, struct ws_session_io *io, int err)
 	struct cli_rt *rt = arg;
 	rt->io_closed = true;
 	rt->io_err = err;
+	rt->bytes_in = ws_session_io_bytes_in(io);
+	rt->bytes_out = ws_session_io_bytes_out(io);
+	rt->kex_count = ws_transport_kex_count(ws_session_io_transport(io));
 	if (err != WS_OK) {
 		const char *why = ws_transport_error_message(ws_session_io_transport(io));
 		snprintf(rt->io_errmsg, sizeof(rt->io_errmsg), "%s", why != NULL && why[0] ? why : ws_strerror(err));
@@ -386,6 +389,8 @@ int ws_client_run(const struct ws_client_options *opt)
 	if (rc == WS_OK) {
 		run_loop(&rt);
 		code = report_outcome(&rt);
+		ws_verbose("Transferred: sent %llu, received %llu bytes, %u key exchanges",
+			   (unsigned long long)rt.bytes_out, (unsigned long long)rt.bytes_in, rt.kex_count);
 	} else if (rc != WS_ERR_TIMEOUT && rc != WS_ERR_IO && rc != WS_ERR_NOT_FOUND) {
 		ws_error("warpssh: cannot start: %s", ws_strerror(rc));
 	}

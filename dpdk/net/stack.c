@@ -82,6 +82,8 @@ void wsnet_stack_free(struct wsnet_stack *st)
 			if (st->conns[i].in_use)
 				wsnet_conn_release(&st->conns[i]);
 	wsnet_flush(st);
+	for (uint16_t i = 0; i < st->ntx; i++)
+		rte_pktmbuf_free(st->txq[i]);
 	wsnet_arp_flush_all(st);
 	free(st->conns);
 	free(st->hash);
@@ -96,25 +98,34 @@ struct rte_mbuf *wsnet_alloc(struct wsnet_stack *st)
 	return m;
 }
 
+/* Hand the batch to the port. Frames it refuses stay queued (back-pressure: TCP output pauses
+ * while tx_blocked) and are offered again on the next flush. */
 void wsnet_flush(struct wsnet_stack *st)
 {
-	if (st->ntx == 0)
+	if (st->ntx == 0) {
+		st->tx_blocked = false;
 		return;
-	uint16_t sent = st->cfg.tx(st->cfg.tx_arg, st->txq, st->ntx);
-	for (uint16_t i = sent; i < st->ntx; i++) {
-		st->stats.tx_drops++;
-		rte_pktmbuf_free(st->txq[i]);
 	}
-	st->ntx = 0;
+	uint16_t sent = st->cfg.tx(st->cfg.tx_arg, st->txq, st->ntx);
+	if (sent > st->ntx)
+		sent = st->ntx;
+	memmove(st->txq, st->txq + sent, (size_t)(st->ntx - sent) * sizeof(st->txq[0]));
+	st->ntx = (uint16_t)(st->ntx - sent);
+	st->tx_blocked = st->ntx > 0;
 }
 
 void wsnet_tx_frame(struct wsnet_stack *st, struct rte_mbuf *m)
 {
+	if (st->ntx == WSNET_TX_BATCH)
+		wsnet_flush(st);
+	if (st->ntx == WSNET_TX_BATCH) {
+		st->stats.tx_drops++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	st->stats.tx_frames++;
 	st->stats.tx_bytes += m->pkt_len;
 	st->txq[st->ntx++] = m;
-	if (st->ntx == WSNET_TX_BATCH)
-		wsnet_flush(st);
 }
 
 static bool mac_is_ours_or_bcast(const struct wsnet_stack *st, const uint8_t *dst)
@@ -151,13 +162,16 @@ static void eth_input(struct wsnet_stack *st, struct rte_mbuf *m)
 /* Push output for every connection touched during the burst (one ACK per burst, not per segment). */
 static void run_dirty(struct wsnet_stack *st)
 {
-	while (st->dirty_head != NULL) {
-		struct wsnet_conn *c = st->dirty_head;
-		st->dirty_head = c->dnext;
+	/* Take the list: connections that mark themselves again (more to send) wait for the next poll. */
+	struct wsnet_conn *c = st->dirty_head;
+	st->dirty_head = NULL;
+	while (c != NULL) {
+		struct wsnet_conn *next = c->dnext;
 		c->dnext = NULL;
 		c->on_dirty = false;
 		if (c->in_use)
 			wsnet_tcp_output(c);
+		c = next;
 	}
 }
 
@@ -176,6 +190,7 @@ void wsnet_input(struct wsnet_stack *st, struct rte_mbuf **pkts, uint16_t n, uin
 void wsnet_poll(struct wsnet_stack *st, uint64_t now_us)
 {
 	st->now_us = now_us;
+	wsnet_flush(st); /* frames the port refused last time go first */
 	if (now_us - st->last_tick_us >= WSNET_TIMER_TICK_US) {
 		st->last_tick_us = now_us;
 		wsnet_conn_timers(st);

@@ -73,6 +73,9 @@ static void cubic_avoidance(struct wsnet_conn *c, uint32_t acked)
 
 void wsnet_cc_on_ack(struct wsnet_conn *c, uint32_t acked)
 {
+	/* RFC 7661 §4.1: do not grow a window the sender is not using. */
+	if ((c->snd_nxt - c->snd_una) + acked < c->cwnd / 2)
+		return;
 	if (c->cwnd < c->ssthresh) {
 		/* Slow start: grow by the bytes acknowledged (RFC 3465 byte counting), up to ssthresh. */
 		uint32_t room = c->ssthresh - c->cwnd;

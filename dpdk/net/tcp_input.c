@@ -74,6 +74,21 @@ static void take_syn_options(struct wsnet_conn *c, const struct wsnet_seg *seg)
 	wsnet_cc_init(c);
 }
 
+/* Half-open cap reached: drop the oldest half-open connection of this listener so a flood of
+ * spoofed SYNs cannot lock real clients out (memory stays bounded by the cap either way). */
+static bool evict_oldest_half_open(struct wsnet_stack *st, struct wsnet_listener *l)
+{
+	struct wsnet_conn *oldest = NULL;
+	for (struct wsnet_conn *c = st->active_head; c != NULL; c = c->anext)
+		if (c->listener == l && c->state == TCPS_SYN_RCVD)
+			oldest = c; /* the active list is newest first */
+	if (oldest == NULL)
+		return false;
+	st->stats.syn_backlog_drops++;
+	wsnet_conn_set_state(oldest, TCPS_CLOSED);
+	return true;
+}
+
 static void listen_input(struct wsnet_stack *st, struct wsnet_listener *l, const struct wsnet_seg *seg)
 {
 	if (seg->flags & TCP_RST)
@@ -84,7 +99,7 @@ static void listen_input(struct wsnet_stack *st, struct wsnet_listener *l, const
 	}
 	if (!(seg->flags & TCP_SYN))
 		return;
-	if (l->n_syn >= l->syn_backlog) {
+	if (l->n_syn >= l->syn_backlog && !evict_oldest_half_open(st, l)) {
 		st->stats.syn_backlog_drops++;
 		return;
 	}

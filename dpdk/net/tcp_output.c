@@ -245,7 +245,7 @@ static unsigned send_holes(struct wsnet_conn *c, unsigned budget)
 {
 	unsigned n = 0;
 	uint32_t start, len;
-	while (n < budget && wsnet_sack_pipe(c) < c->cwnd && wsnet_sack_next_hole(c, &start, &len)) {
+	while (n < budget && !c->st->tx_blocked && wsnet_sack_pipe(c) < c->cwnd && wsnet_sack_next_hole(c, &start, &len)) {
 		len = RTE_MIN(len, (uint32_t)c->mss);
 		int sent = send_data(c, start, len, false);
 		if (sent <= 0)
@@ -271,7 +271,7 @@ static uint32_t usable_new(const struct wsnet_conn *c)
 static unsigned send_new_data(struct wsnet_conn *c, unsigned budget)
 {
 	unsigned n = 0;
-	while (n < budget) {
+	while (n < budget && !c->st->tx_blocked) {
 		uint32_t avail = sndq_end(c) - c->snd_nxt;
 		uint32_t len = RTE_MIN(usable_new(c), (uint32_t)c->mss);
 		if (len == 0)
@@ -362,7 +362,7 @@ void wsnet_tcp_output(struct wsnet_conn *c)
 	}
 	if (sent == 0 && (c->ack_now || window_update_due(c)))
 		wsnet_tcp_send_ctl(c, TCP_ACK, c->snd_nxt);
-	if (sent >= WSNET_MAX_SEGS_PER_OUTPUT)
+	if (sent >= WSNET_MAX_SEGS_PER_OUTPUT || c->st->tx_blocked)
 		wsnet_conn_mark_dirty(c); /* more to send: continue on the next poll */
 }
 

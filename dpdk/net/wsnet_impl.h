@@ -10,7 +10,7 @@
 #define WSNET_TX_BATCH 64
 #define WSNET_MAX_LISTENERS 16
 #define WSNET_ARP_SLOTS 64
-#define WSNET_ARP_PENDING 4     /* frames held per unresolved address */
+#define WSNET_ARP_PENDING 32    /* frames held per unresolved address */
 #define WSNET_MAX_OOO 128       /* out-of-order intervals kept by the receiver */
 #define WSNET_MAX_SACK 128      /* SACKed intervals kept by the sender */
 #define WSNET_TIMER_TICK_US 500 /* timer scan granularity */
@@ -208,6 +208,7 @@ struct wsnet_stack {
 	struct wsnet_conn *dirty_head;
 	struct rte_mbuf *txq[WSNET_TX_BATCH];
 	uint16_t ntx;
+	bool tx_blocked; /* the port refused frames: TCP output pauses */
 	struct wsnet_stack_stats stats;
 };
 

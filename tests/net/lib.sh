@@ -104,11 +104,16 @@ ws_af_packet() {
 	echo "--vdev=net_af_packet${2:-0},iface=$1,blocksz=4096,framesz=2048,framecnt=8192"
 }
 
-# ws_start NAME NS CMD...: run a command in a namespace in the background, log to $ws_tmp/NAME.log.
+# ws_start NAME NS CMD...: run a command in a namespace ("" = this one) in the background,
+# logging to $ws_tmp/NAME.log.
 ws_start() {
 	local name="$1" ns="$2"
 	shift 2
-	ip netns exec "$ns" "$@" >"$ws_tmp/$name.log" 2>&1 &
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@" >"$ws_tmp/$name.log" 2>&1 &
+	else
+		"$@" >"$ws_tmp/$name.log" 2>&1 &
+	fi
 	local pid=$!
 	ws_pids+=("$pid")
 	eval "PID_${name}=$pid"

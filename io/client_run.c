@@ -263,10 +263,18 @@ static int start_session_io(struct cli_rt *rt)
 {
 	const struct ws_ssh_config *c = &rt->opt->cfg;
 	int fd;
+	errno = 0;
 	int rc = ws_sock_connect(c->hostname, c->port, (int)c->connect_timeout * 1000, &fd);
+	if (rc == WS_ERR_NOT_FOUND) {
+		ws_error("warpssh: Could not resolve hostname %s: Name or service not known", c->hostname);
+		return rc;
+	}
 	if (rc != WS_OK) {
-		ws_error("warpssh: connect to host %s port %u: %s", c->hostname, c->port,
-			 rc == WS_ERR_TIMEOUT ? "Connection timed out" : ws_strerror(rc));
+		/* the socket helper leaves the connect error in errno */
+		const char *why = rc == WS_ERR_TIMEOUT ? "Connection timed out"
+				  : errno != 0		 ? strerror(errno)
+							 : ws_strerror(rc);
+		ws_error("warpssh: connect to host %s port %u: %s", c->hostname, c->port, why);
 		return rc;
 	}
 	ws_verbose("Connected to %s port %u.", c->hostname, c->port);

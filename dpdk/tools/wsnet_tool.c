@@ -30,6 +30,7 @@ struct opts {
 	unsigned conns, timeout_s, max_conns, syn_backlog;
 	uint32_t rcvbuf, sndbuf;
 	bool idle_sleep;
+	bool nohash; /* benchmarks: skip SHA-256 */
 };
 
 struct app_conn {
@@ -41,6 +42,7 @@ struct app_conn {
 
 static volatile sig_atomic_t stop_flag;
 static uint8_t scratch[CHUNK];
+static bool hashing = true;
 
 static void on_signal(int sig)
 {
@@ -134,7 +136,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{"timeout", required_argument, 0, 't'}, {"rcvbuf", required_argument, 0, 'r'},
 		{"sndbuf", required_argument, 0, 'w'}, {"max-conns", required_argument, 0, 'm'},
 		{"syn-backlog", required_argument, 0, 'B'}, {"idle-sleep", no_argument, 0, 'I'},
-		{"port-id", required_argument, 0, 'D'}, {0, 0, 0, 0}};
+		{"port-id", required_argument, 0, 'D'}, {"nohash", no_argument, 0, 'H'}, {0, 0, 0, 0}};
 	memset(o, 0, sizeof(*o));
 	o->conns = 1;
 	o->timeout_s = 60;
@@ -162,6 +164,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'B': o->syn_backlog = (unsigned)atoi(optarg); break;
 		case 'I': o->idle_sleep = true; break;
 		case 'D': o->port_id = (uint16_t)atoi(optarg); break;
+		case 'H': o->nohash = true; break;
 		default: return -1;
 		}
 	}
@@ -214,7 +217,8 @@ static void pump_source(const struct opts *o, struct app_conn *a)
 		int rc = wsnet_send(a->c, scratch, n);
 		if (rc <= 0)
 			return;
-		EVP_DigestUpdate(a->tx_hash, scratch, (size_t)rc);
+		if (hashing)
+			EVP_DigestUpdate(a->tx_hash, scratch, (size_t)rc);
 		a->sent += (uint64_t)rc;
 	}
 }
@@ -241,12 +245,14 @@ static void pump_receive(struct app_conn *a, bool echo)
 		}
 		if (rc == 0)
 			return;
-		EVP_DigestUpdate(a->rx_hash, scratch, (size_t)rc);
+		if (hashing)
+			EVP_DigestUpdate(a->rx_hash, scratch, (size_t)rc);
 		a->rcvd += (uint64_t)rc;
 		if (echo) {
 			int w = wsnet_send(a->c, scratch, (size_t)rc);
 			if (w == rc) {
-				EVP_DigestUpdate(a->tx_hash, scratch, (size_t)rc);
+				if (hashing)
+					EVP_DigestUpdate(a->tx_hash, scratch, (size_t)rc);
 				a->sent += (uint64_t)rc;
 			} else {
 				a->failed = true;
@@ -410,6 +416,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	hashing = !r.o.nohash;
 	if (setup(&r) < 0) {
 		fprintf(stderr, "wsnet_tool: setup failed\n");
 		return 2;

@@ -130,19 +130,35 @@ bool ws_packet_room(const struct ws_transport *t, size_t payload_len, bool keep_
 	return tx_place(&t->tx, need, keep_reserve ? WS_TX_RESERVE_DESC : 0u, &at);
 }
 
+size_t ws_parts_len(const struct ws_bytes *parts, size_t nparts)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < nparts; i++)
+		len += parts[i].len;
+	return len;
+}
+
 int ws_packet_queue(struct ws_transport *t, const uint8_t *payload, size_t len)
+{
+	struct ws_bytes part = {payload, len};
+	return ws_packet_queuev(t, &part, 1);
+}
+
+int ws_packet_queuev(struct ws_transport *t, const struct ws_bytes *parts, size_t nparts)
 {
 	uint32_t pad, pkt_len, out_len;
 	struct ws_tx_desc *d;
 	struct ws_buf w;
 	uint8_t *padding;
+	size_t len = ws_parts_len(parts, nparts);
 	WS_ENSURE(len >= 1 && len <= WS_TRANSPORT_MAX_PAYLOAD, WS_ERR_INVALID_ARG);
 	packet_geometry(t->tx_ctx, len, &pad, &pkt_len, &out_len);
 	WS_TRY(tx_alloc(&t->tx, out_len, &d));
 	ws_buf_init_write(&w, t->tx.mem + d->off, pkt_len);
 	WS_TRY(ws_buf_put_u32(&w, pkt_len - 4u));
 	WS_TRY(ws_buf_put_u8(&w, (uint8_t)pad));
-	WS_TRY(ws_buf_put_bytes(&w, payload, len));
+	for (size_t i = 0; i < nparts; i++)
+		WS_TRY(ws_buf_put_bytes(&w, parts[i].ptr, parts[i].len));
 	WS_TRY(ws_buf_reserve(&w, pad, &padding));
 	randombytes_buf(padding, pad); /* §6: random padding */
 	d->pkt_len = pkt_len;
@@ -528,13 +544,19 @@ static int deferred_reserve(struct ws_deferred *q, size_t need)
 	return WS_OK;
 }
 
-int ws_deferred_push(struct ws_transport *t, const uint8_t *payload, size_t len)
+int ws_deferred_push(struct ws_transport *t, const struct ws_bytes *parts, size_t nparts)
 {
 	struct ws_deferred *q = &t->deferred;
+	size_t len = ws_parts_len(parts, nparts);
 	WS_TRY(deferred_reserve(q, 4u + len));
 	ws_store_be32(q->mem + q->w, (uint32_t)len);
-	memcpy(q->mem + q->w + 4, payload, len);
-	q->w += 4u + len;
+	size_t at = q->w + 4u;
+	for (size_t i = 0; i < nparts; i++) {
+		if (parts[i].len > 0)
+			memcpy(q->mem + at, parts[i].ptr, parts[i].len);
+		at += parts[i].len;
+	}
+	q->w = at;
 	return WS_OK;
 }
 

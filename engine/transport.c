@@ -197,17 +197,26 @@ static int maybe_rekey(struct ws_transport *t)
 
 int ws_transport_send(struct ws_transport *t, const uint8_t *payload, size_t len)
 {
+	struct ws_bytes part = {payload, len};
+	return ws_transport_sendv(t, &part, 1);
+}
+
+int ws_transport_sendv(struct ws_transport *t, const struct ws_bytes *parts, size_t nparts)
+{
 	WS_ENSURE(usable(t), WS_ERR_CLOSED);
-	WS_ENSURE(payload != NULL && len >= 1 && len <= WS_TRANSPORT_MAX_PAYLOAD, WS_ERR_INVALID_ARG);
+	WS_ENSURE(parts != NULL && nparts >= 1 && parts[0].ptr != NULL && parts[0].len >= 1,
+		  WS_ERR_INVALID_ARG);
+	size_t len = ws_parts_len(parts, nparts);
+	WS_ENSURE(len <= WS_TRANSPORT_MAX_PAYLOAD, WS_ERR_INVALID_ARG);
 	/* Key exchange messages and DISCONNECT belong to the transport itself. */
-	uint8_t type = payload[0];
+	uint8_t type = parts[0].ptr[0];
 	WS_ENSURE(type != 0 && type != WS_MSG_DISCONNECT &&
 			  !(type >= WS_MSG_KEXINIT && type <= WS_MSG_KEX_LAST),
 		  WS_ERR_INVALID_ARG);
 	if (ws_transport_tx_blocked(t) || t->deferred.w != t->deferred.r)
-		return ws_deferred_push(t, payload, len);
+		return ws_deferred_push(t, parts, nparts);
 	WS_ENSURE(ws_packet_room(t, len, true), WS_ERR_AGAIN);
-	WS_TRY(ws_packet_queue(t, payload, len));
+	WS_TRY(ws_packet_queuev(t, parts, nparts));
 	return maybe_rekey(t);
 }
 

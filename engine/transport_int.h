@@ -211,6 +211,9 @@ WS_MUST_USE int ws_packet_rings_init(struct ws_transport *t, size_t rx_size, siz
 void ws_packet_rings_free(struct ws_transport *t);
 /* Frame payload as one packet with the current tx keys (RFC 4253 §6). */
 WS_MUST_USE int ws_packet_queue(struct ws_transport *t, const uint8_t *payload, size_t len);
+/* The same, for a payload given as consecutive parts (gathered into the packet in one copy). */
+WS_MUST_USE int ws_packet_queuev(struct ws_transport *t, const struct ws_bytes *parts, size_t nparts);
+size_t ws_parts_len(const struct ws_bytes *parts, size_t nparts);
 WS_MUST_USE int ws_packet_queue_raw(struct ws_transport *t, const void *bytes, size_t len);
 /* Would a packet of this payload size fit, leaving `reserve` bytes/descriptors? */
 bool ws_packet_room(const struct ws_transport *t, size_t payload_len, bool keep_reserve);
@@ -226,7 +229,7 @@ bool ws_packet_rx_empty(const struct ws_transport *t);
 bool ws_packet_rx_single(const struct ws_transport *t);
 
 /* deferred queue (packet.c) */
-WS_MUST_USE int ws_deferred_push(struct ws_transport *t, const uint8_t *payload, size_t len);
+WS_MUST_USE int ws_deferred_push(struct ws_transport *t, const struct ws_bytes *parts, size_t nparts);
 WS_MUST_USE int ws_deferred_flush(struct ws_transport *t);
 
 /* kexinit.c */

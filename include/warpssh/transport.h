@@ -155,6 +155,10 @@ WS_MUST_USE int ws_transport_host_key_verdict(struct ws_transport *t, bool accep
  * During a key exchange (or before the first completes) it is held and sent after our NEWKEYS in
  * order. WS_ERR_AGAIN: no room now, write output first. */
 WS_MUST_USE int ws_transport_send(struct ws_transport *t, const uint8_t *payload, size_t len);
+/* The same for a payload given as consecutive parts (e.g. a CHANNEL_DATA header and a borrowed
+ * body), gathered straight into the packet so bulk data is copied once. parts[0] holds at least
+ * the message number. */
+WS_MUST_USE int ws_transport_sendv(struct ws_transport *t, const struct ws_bytes *parts, size_t nparts);
 /* SSH_MSG_UNIMPLEMENTED for a received packet (RFC 4253 §11.4), e.g. for an unknown type >= 50. */
 WS_MUST_USE int ws_transport_send_unimplemented(struct ws_transport *t, uint32_t seqnr);
 /* Queue SSH_MSG_IGNORE with len bytes of data (e.g. to mask traffic). */

@@ -138,7 +138,10 @@ int pair_send_data(struct side *sd, size_t len)
 	ws_store_be32(buf + 1, sd->sent_msgs);
 	for (size_t i = 5; i < len; i++)
 		buf[i] = (uint8_t)(i * 31u + sd->sent_msgs);
-	int rc = ws_transport_send(sd->t, buf, len);
+	/* sent as three parts (header, two body halves) so every test also covers the gather path */
+	size_t half = 5 + (len - 5) / 2;
+	struct ws_bytes parts[3] = {{buf, 5}, {buf + 5, half - 5}, {buf + half, len - half}};
+	int rc = ws_transport_sendv(sd->t, parts, 3);
 	if (rc == WS_OK) {
 		crypto_hash_sha256_update(&sd->sent_hash, buf, len);
 		sd->sent_bytes += len;

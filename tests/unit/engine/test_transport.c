@@ -271,8 +271,31 @@ static void test_burst_across_connections(void)
 	pair_free(&b);
 }
 
+/* sendv refuses what send refuses: an empty first part, transport-owned message numbers, and
+ * payloads over the maximum; a gathered payload arrives as one message. */
+static void test_sendv_arguments(void)
+{
+	struct pair p;
+	pair_init(&p, NULL, NULL);
+	REQUIRE(pair_handshake(&p));
+	static const uint8_t kexinit[] = {20, 0}, data[] = {94, 1, 2, 3};
+	struct ws_bytes empty_first[2] = {{data, 0}, {data, 4}};
+	CHECK_EQ(ws_transport_sendv(p.c.t, empty_first, 2), WS_ERR_INVALID_ARG);
+	struct ws_bytes kex[1] = {{kexinit, 2}};
+	CHECK_EQ(ws_transport_sendv(p.c.t, kex, 1), WS_ERR_INVALID_ARG);
+	static uint8_t big[WS_TRANSPORT_MAX_PAYLOAD];
+	struct ws_bytes over[2] = {{data, 4}, {big, sizeof(big)}};
+	CHECK_EQ(ws_transport_sendv(p.c.t, over, 2), WS_ERR_INVALID_ARG);
+	CHECK_EQ(pair_send_data(&p.c, 4096), WS_OK);
+	pair_pump(&p, 100);
+	CHECK_EQ(p.s.rx_msgs, 1);
+	CHECK(pair_stream_ok(&p.c, &p.s));
+	pair_free(&p);
+}
+
 int main(void)
 {
+	test_sendv_arguments();
 	test_burst_across_connections();
 	test_every_suite();
 	test_both_kex_names();

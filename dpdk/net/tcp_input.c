@@ -263,8 +263,10 @@ static bool ack_input(struct wsnet_conn *c, const struct wsnet_seg *seg)
 	if (SEQ_LT(seg->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK, keep the data */
 	uint32_t old_wnd = c->snd_wnd;
-	if (c->sack_ok && seg->nsack > 0)
+	if (c->sack_ok && seg->nsack > 0) {
+		wsnet_dsack_check(c, seg);
 		wsnet_sack_update(c, seg);
+	}
 	update_window(c, seg);
 	if (SEQ_GT(seg->ack, c->snd_una)) {
 		new_ack(c, seg->ack);

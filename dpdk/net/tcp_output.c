@@ -227,8 +227,10 @@ static int send_data(struct wsnet_conn *c, uint32_t seq, uint32_t len, bool fin)
 	if (SEQ_LT(seq, c->snd_max)) {
 		c->stats.retransmits++;
 		c->st->stats.retransmits++;
-		if (c->in_recovery)
+		if (c->in_recovery) {
 			c->stats.fast_retransmits++;
+			c->undo_retrans++;
+		}
 	} else {
 		c->stats.bytes_out += len;
 	}
@@ -404,6 +406,7 @@ void wsnet_tcp_retransmit_timeout(struct wsnet_conn *c)
 	/* RFC 6298 §5.4 + RFC 5681 §3.1: retransmit the earliest unacknowledged segment with cwnd = 1 MSS;
 	 * the SACK scoreboard is discarded (RFC 6675 §5.1). */
 	wsnet_cc_on_timeout(c);
+	c->undo_armed = false; /* go-back-N resends a whole window: no D-SACK accounting */
 	c->in_recovery = false;
 	c->recover = c->snd_max;
 	c->nsacked = 0;

@@ -102,6 +102,12 @@ static void enter_recovery(struct wsnet_conn *c)
 	c->rtt_timing = false;
 	c->tlp_at = 0;
 	c->stats.recoveries++;
+	c->undo_armed = true;
+	c->undo_retrans = 0;
+	c->undo_marker = c->snd_una;
+	c->undo_cwnd = c->cwnd;
+	c->undo_ssthresh = c->ssthresh;
+	c->undo_cubic = c->cubic;
 	wsnet_cc_on_loss(c);
 	wsnet_conn_mark_dirty(c);
 }
@@ -140,4 +146,38 @@ void wsnet_loss_detect(struct wsnet_conn *c)
 		c->loss_since_us = now;
 	if (now - c->loss_since_us >= reo_wnd_us(c))
 		enter_recovery(c);
+}
+
+static bool is_dsack(const struct wsnet_seg *seg)
+{
+	/* RFC 2883 §4: the first block reports a duplicate if it lies below the cumulative ACK or
+	 * inside the second block. */
+	if (seg->nsack == 0)
+		return false;
+	if (SEQ_LEQ(seg->sack[0][1], seg->ack))
+		return true;
+	return seg->nsack >= 2 && SEQ_GEQ(seg->sack[0][0], seg->sack[1][0]) && SEQ_LEQ(seg->sack[0][1], seg->sack[1][1]);
+}
+
+void wsnet_dsack_check(struct wsnet_conn *c, const struct wsnet_seg *seg)
+{
+	if (!is_dsack(seg))
+		return;
+	c->dsacks++;
+	if (!c->undo_armed || SEQ_LT(seg->sack[0][0], c->undo_marker))
+		return;
+	uint32_t segs = (seg->sack[0][1] - seg->sack[0][0] + c->mss - 1) / c->mss;
+	c->undo_retrans -= (int32_t)(segs > 0 ? segs : 1);
+	if (c->undo_retrans > 0)
+		return;
+	/* Every retransmission of the episode arrived twice: the loss was reordering. */
+	c->undo_armed = false;
+	c->stats.undos++;
+	c->cubic = c->undo_cubic;
+	c->ssthresh = RTE_MAX(c->ssthresh, c->undo_ssthresh);
+	c->cwnd = RTE_MAX(c->cwnd, c->undo_cwnd);
+	if (c->in_recovery) {
+		c->in_recovery = false;
+		c->recover = c->snd_max;
+	}
 }

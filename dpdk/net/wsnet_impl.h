@@ -183,6 +183,12 @@ struct wsnet_conn {
 	uint32_t dupacks;
 	uint64_t loss_since_us;   /* when the duplicate-ACK threshold was first met (RACK-style wait) */
 	uint64_t rexmit_pass_us;  /* when the current pass over the holes started */
+	/* undo of a spurious recovery (RFC 2883 D-SACK, RFC 3708 idea): state before the reduction */
+	bool undo_armed;
+	int32_t undo_retrans;     /* retransmissions of the episode not yet reported as duplicates */
+	uint32_t undo_marker, undo_cwnd, undo_ssthresh;
+	uint32_t dsacks;
+	struct wsnet_cubic undo_cubic;
 
 	/* congestion control (RFC 5681 + RFC 9438 CUBIC) */
 	uint32_t cwnd, ssthresh;
@@ -301,6 +307,9 @@ uint32_t wsnet_sack_high(const struct wsnet_conn *c);
 /* Loss detection after an ACK or on a timer tick: enter recovery once the duplicate threshold has
  * held for a reordering window, and resend holes whose retransmission looks lost. */
 void wsnet_loss_detect(struct wsnet_conn *c);
+/* D-SACK (RFC 2883 §4) bookkeeping on an ACK; undoes the episode's window reduction once every
+ * retransmission of it was reported as a duplicate. */
+void wsnet_dsack_check(struct wsnet_conn *c, const struct wsnet_seg *seg);
 void wsnet_tlp_arm(struct wsnet_conn *c);
 void wsnet_tcp_tlp_timeout(struct wsnet_conn *c);
 

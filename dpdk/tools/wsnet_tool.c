@@ -196,9 +196,9 @@ static void print_conn_result(const struct opts *o, unsigned idx, struct app_con
 		printf("RESULT conn=%u sent=%lu rcvd=%lu tx_sha256=%s rx_sha256=%s failed=%d\n", idx, a->sent, a->rcvd,
 			tx, rx, a->failed);
 	printf("CONNSTATS conn=%u retransmits=%lu fast_retransmits=%lu timeouts=%lu ooo=%lu dup=%lu drops=%lu "
-	       "recoveries=%lu zwp=%lu srtt_us=%u cwnd=%u mss=%u sack=%d ts=%d ws=%d\n",
+	       "recoveries=%lu undos=%lu zwp=%lu srtt_us=%u cwnd=%u mss=%u sack=%d ts=%d ws=%d\n",
 		idx, s.retransmits, s.fast_retransmits, s.timeouts, s.ooo_segments, s.dup_segments, s.drops,
-		s.recoveries, s.zero_window_probes, s.srtt_us, s.cwnd, s.mss, s.sack, s.timestamps, s.wscale);
+		s.recoveries, s.undos, s.zero_window_probes, s.srtt_us, s.cwnd, s.mss, s.sack, s.timestamps, s.wscale);
 	EVP_MD_CTX_free(a->tx_hash);
 	EVP_MD_CTX_free(a->rx_hash);
 	a->tx_hash = a->rx_hash = NULL;

@@ -126,6 +126,7 @@ struct wsnet_conn_stats {
 	uint64_t drops;                    /* unacceptable segments (window, PAWS, no room) */
 	uint64_t zero_window_probes;
 	uint64_t recoveries;               /* loss-recovery episodes */
+	uint64_t undos;                    /* episodes found spurious by D-SACK; window restored */
 	uint32_t srtt_us, rttvar_us, rto_us;
 	uint32_t cwnd, ssthresh, snd_wnd;  /* bytes */
 	uint16_t mss;

@@ -51,6 +51,10 @@ static uint32_t pick_offloads(const struct rte_eth_dev_info *info, struct rte_et
 		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 		off |= WSNET_OFF_TCP_CKSUM;
 	}
+	if (tx & RTE_ETH_TX_OFFLOAD_TCP_TSO) {
+		conf->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+		off |= WSNET_OFF_TSO;
+	}
 	if ((rx & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM) && (rx & RTE_ETH_RX_OFFLOAD_TCP_CKSUM)) {
 		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 		off |= WSNET_OFF_RX_CKSUM;

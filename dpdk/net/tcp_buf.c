@@ -6,8 +6,6 @@
 
 #include "wsnet_impl.h"
 
-#define SNDQ_MAX_PIECES 8 /* a segment spanning more mbufs than this is copied instead */
-
 int wsnet_sndq_init(struct wsnet_sndq *q, uint32_t entries)
 {
 	memset(q, 0, sizeof(*q));
@@ -151,11 +149,12 @@ int wsnet_sndq_attach(struct wsnet_sndq *q, struct rte_mempool *pool, struct rte
 	uint32_t es;
 	uint32_t i = sndq_find(q, seq, &es);
 	WS_ENSURE(SEQ_GEQ(seq, q->head_seq) && SEQ_LEQ(seq + len, q->head_seq + q->bytes), WS_ERR_INTERNAL);
-	uint32_t pieces = 0;
+	/* Either every piece is chained (never appending into an attached buffer) or, without
+	 * multi-segment TX, every piece is copied into the single header mbuf. */
 	while (len > 0 && i < q->count) {
 		struct rte_mbuf *e = sndq_at(q, i);
 		uint32_t off = seq - es, n = RTE_MIN(len, e->data_len - off);
-		WS_TRY(add_piece(pool, hdr, e, off, n, chain && ++pieces <= SNDQ_MAX_PIECES));
+		WS_TRY(add_piece(pool, hdr, e, off, n, chain));
 		seq += n;
 		len -= n;
 		es += e->data_len;

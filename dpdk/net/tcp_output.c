@@ -119,15 +119,30 @@ static int put_tcp_header(uint8_t *h, size_t hlen, const struct wsnet_conn *c, u
 }
 
 /* Build and send one segment; *len is cut to what fits. Returns false if no mbuf was available. */
-static bool send_segment(struct wsnet_conn *c, uint32_t seq, uint32_t *len, uint8_t flags)
+#define WSNET_TSO_MAX 62000u /* bytes of payload in one TSO frame (IPv4 total length <= 65535) */
+
+/* The port segments for us only if it also does both checksums and takes mbuf chains. */
+static bool tso_usable(const struct wsnet_stack *st)
+{
+	const uint32_t need = WSNET_OFF_TSO | WSNET_OFF_IPV4_CKSUM | WSNET_OFF_TCP_CKSUM | WSNET_OFF_MULTI_SEG;
+	return (st->cfg.offloads & need) == need;
+}
+
+/* Build and send one segment; *len is cut to what fits (unless tso: then the NIC cuts it into
+ * MSS-sized segments). Returns false if no mbuf was available. */
+static bool send_segment(struct wsnet_conn *c, uint32_t seq, uint32_t *len, uint8_t flags, bool tso)
 {
 	struct wsnet_stack *st = c->st;
 	struct wsnet_tx_opts o;
 	uint8_t opt[40];
 	fill_opts(c, flags, &o);
 	size_t optlen = wsnet_build_tcp_options(opt, sizeof(opt), &o);
-	if (*len > seg_room(c, optlen)) {
-		*len = seg_room(c, optlen);
+	uint32_t room = seg_room(c, optlen);
+	tso = tso && tso_usable(st) && *len > room;
+	if (tso && *len > WSNET_TSO_MAX)
+		*len = WSNET_TSO_MAX;
+	if (!tso && *len > room) {
+		*len = room;
 		flags &= (uint8_t)~TCP_FIN;
 	}
 	struct rte_mbuf *m = wsnet_alloc(st);
@@ -145,6 +160,12 @@ static bool send_segment(struct wsnet_conn *c, uint32_t seq, uint32_t *len, uint
 	}
 	memcpy(h + 20, opt, optlen);
 	m->l4_len = (uint8_t)hlen;
+	if (tso) {
+		/* Segment size leaves room for the Ethernet header too: net_tap's software GSO
+		 * compares segment + all headers with the MTU. */
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG;
+		m->tso_segsz = (uint16_t)(room - 14);
+	}
 	if (flags & TCP_ACK)
 		note_ack_sent(c);
 	c->stats.segs_out++;
@@ -157,7 +178,7 @@ void wsnet_tcp_send_ctl(struct wsnet_conn *c, uint8_t flags, uint32_t seq)
 	uint32_t len = 0;
 	if (flags & TCP_RST)
 		c->st->stats.tcp_rst_sent++;
-	(void)send_segment(c, seq, &len, flags);
+	(void)send_segment(c, seq, &len, flags, false);
 }
 
 void wsnet_tcp_send_syn(struct wsnet_conn *c)
@@ -166,7 +187,7 @@ void wsnet_tcp_send_syn(struct wsnet_conn *c)
 	uint8_t flags = c->state == TCPS_SYN_SENT ? TCP_SYN : (TCP_SYN | TCP_ACK);
 	if (c->retries == 0)
 		c->rtt_start_us = c->st->now_us; /* handshake RTT sample, unless retransmitted */
-	(void)send_segment(c, c->iss, &len, flags);
+	(void)send_segment(c, c->iss, &len, flags, false);
 	if (SEQ_LT(c->snd_max, c->iss + 1))
 		c->snd_max = c->iss + 1;
 	c->snd_nxt = c->iss + 1;
@@ -214,15 +235,16 @@ static void start_rtt_timing(struct wsnet_conn *c, uint32_t seq)
 	c->rtt_start_us = c->st->now_us;
 }
 
-/* Send [seq, seq+len) (+FIN if it ends at fin_seq); returns bytes sent or -1. */
-static int send_data(struct wsnet_conn *c, uint32_t seq, uint32_t len, bool fin)
+/* Send [seq, seq+len) (+FIN if it ends at fin_seq), one TSO frame if tso; returns bytes sent or -1. */
+static int send_data_tso(struct wsnet_conn *c, uint32_t seq, uint32_t len, bool fin, bool tso)
 {
 	uint8_t flags = TCP_ACK;
-	if (seq + len == sndq_end(c))
+	/* TSO frames carry neither PSH nor FIN (DPDK's GSO refuses to split those); FIN follows alone. */
+	if (seq + len == sndq_end(c) && !tso)
 		flags |= TCP_PSH;
-	if (fin)
+	if (fin && !tso)
 		flags |= TCP_FIN;
-	if (!send_segment(c, seq, &len, flags))
+	if (!send_segment(c, seq, &len, flags, tso))
 		return -1;
 	if (SEQ_LT(seq, c->snd_max)) {
 		c->stats.retransmits++;
@@ -240,6 +262,11 @@ static int send_data(struct wsnet_conn *c, uint32_t seq, uint32_t len, bool fin)
 	if (c->tlp_at == 0)
 		wsnet_tlp_arm(c);
 	return (int)len;
+}
+
+static int send_data(struct wsnet_conn *c, uint32_t seq, uint32_t len, bool fin)
+{
+	return send_data_tso(c, seq, len, fin, false);
 }
 
 /* RFC 6675 §5 (NextSeg rule 1): retransmit lost holes while the pipe has room. */
@@ -273,16 +300,20 @@ static uint32_t usable_new(const struct wsnet_conn *c)
 static unsigned send_new_data(struct wsnet_conn *c, unsigned budget)
 {
 	unsigned n = 0;
+	bool tso = tso_usable(c->st);
+	uint32_t max_len = tso ? WSNET_TSO_MAX : c->mss;
 	while (n < budget && !c->st->tx_blocked) {
 		uint32_t avail = sndq_end(c) - c->snd_nxt;
-		uint32_t len = RTE_MIN(usable_new(c), (uint32_t)c->mss);
+		uint32_t len = RTE_MIN(usable_new(c), max_len);
 		if (len == 0)
 			break;
 		/* Sender SWS avoidance (RFC 9293 §3.8.6.2.1): no runt while more data waits and data is in flight. */
 		if (len < c->mss && len < avail && c->snd_nxt != c->snd_una)
 			break;
-		bool fin = c->fin_queued && c->snd_nxt + len == c->fin_seq;
-		int sent = send_data(c, c->snd_nxt, len, fin);
+		if (len > c->mss && len < avail)
+			len -= len % c->mss; /* TSO: whole segments unless it is the tail */
+		bool fin = c->fin_queued && c->snd_nxt + len == c->fin_seq && !(tso && len > c->mss);
+		int sent = send_data_tso(c, c->snd_nxt, len, fin, tso && len > c->mss);
 		if (sent <= 0)
 			break;
 		c->snd_nxt += (uint32_t)sent + ((fin && (uint32_t)sent == len) ? 1 : 0);
@@ -297,7 +328,7 @@ static bool send_bare_fin(struct wsnet_conn *c)
 	if (!c->fin_queued || c->snd_nxt != c->fin_seq)
 		return false;
 	uint32_t len = 0;
-	if (!send_segment(c, c->fin_seq, &len, TCP_FIN | TCP_ACK))
+	if (!send_segment(c, c->fin_seq, &len, TCP_FIN | TCP_ACK, false))
 		return false;
 	if (SEQ_LT(c->fin_seq, c->snd_max))
 		c->stats.retransmits++;

@@ -421,7 +421,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wsnet_tool: setup failed\n");
 		return 2;
 	}
-	printf("READY\n");
+	struct wsnet_config shown;
+	wsnet_port_fill_config(r.port, &shown);
+	printf("READY offloads=0x%x\n", shown.offloads);
 	fflush(stdout);
 	int rc = run(&r);
 	wsnet_stack_free(r.st);

@@ -174,10 +174,19 @@ void wsnet_eth_output_ip(struct wsnet_stack *st, struct rte_mbuf *m, uint32_t ip
 	e->pending[e->npending++] = m;
 }
 
+#define ARP_REFRESH_US 3000000u /* ask again this long before a valid entry expires */
+
 void wsnet_arp_tick(struct wsnet_stack *st)
 {
 	for (unsigned i = 0; i < WSNET_ARP_SLOTS; i++) {
 		struct wsnet_arp_entry *e = &st->arp[i];
+		if (e->valid && e->tries == 0 && e->expires_us > st->now_us &&
+			e->expires_us - st->now_us < ARP_REFRESH_US) {
+			/* Refresh while still using the entry, so traffic never waits on resolution. */
+			e->tries = 1;
+			arp_send(st, ARP_OP_REQUEST, NULL, e->ip);
+			continue;
+		}
 		if ((!e->valid && e->tries == 0) || e->expires_us > st->now_us)
 			continue;
 		if (e->valid || e->tries >= ARP_MAX_TRIES) {

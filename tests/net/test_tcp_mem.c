@@ -353,6 +353,39 @@ static void test_icmp_arp_and_drops(void)
 	close_pair(&p);
 }
 
+static void test_arp_refresh(void)
+{
+	struct pair p;
+	wire_reset(0, 0);
+	REQUIRE(open_pair(&p, 65536, 0));
+	struct wsnet_stack_stats before, after;
+	wsnet_stack_stats(p.a, &before);
+	for (int i = 0; i < 590; i++) { /* 59 s idle, just before the 60 s ARP lifetime ends */
+		now_us += 100000;
+		step(p.a, p.b);
+	}
+	wsnet_stack_stats(p.a, &after);
+	CHECK(after.arp_out > before.arp_out); /* refreshed before expiry */
+	for (int i = 0; i < 110; i++) {        /* to 70 s: the refreshed entry is still valid */
+		now_us += 100000;
+		step(p.a, p.b);
+	}
+	wsnet_stack_stats(p.a, &before);
+	CHECK_EQ(wsnet_send(p.ca, "ping", 4), 4);
+	char buf[8];
+	int got = 0;
+	for (int i = 0; i < 100 && got == 0; i++) {
+		step(p.a, p.b);
+		int rc = wsnet_recv(p.cb, buf, sizeof(buf));
+		got = rc > 0 ? rc : 0;
+	}
+	CHECK_EQ(got, 4);
+	wsnet_stack_stats(p.a, &after);
+	CHECK_EQ(after.arp_out, before.arp_out); /* no resolution needed to send */
+	CHECK_EQ(after.arp_queue_drops, 0);
+	close_pair(&p);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -370,6 +403,7 @@ int main(int argc, char **argv)
 	test_rst_closed_port();
 	test_zero_window();
 	test_icmp_arp_and_drops();
+	test_arp_refresh();
 	CHECK_EQ(rte_mempool_in_use_count(pool), 0); /* no mbuf leaked */
 	rte_eal_cleanup();
 	return check_done("tcp_mem");

@@ -8,6 +8,8 @@
 #   ws_srv_stop                 stop that server (by PID) and wait for it
 #   ws_ssh PORT ARGS…           OpenSSH ssh with private options (our key, or WS_ID if set;
 #                               pinned host key, BatchMode), bounded by 60 s
+#   ws_client_opts              WS_OPTS: those options as an array, for scp / sftp / rsync -e
+#                               (LogLevel ERROR unless WS_LOGLEVEL is set)
 #   ws_sha FILE                 sha256 hex of a file
 #   ws_expect WHAT GOT WANT     fail unless equal; ws_ok WHAT counts a pass
 #   ws_log_wait PATTERN [S]     poll the server log until an extended regex matches (bounded)
@@ -15,6 +17,7 @@
 #   ws_shm_dir                  a private directory in /dev/shm for big files: WS_SHM
 #   ws_gen_data FILE SIZE       SIZE bytes (1G, 100M) of fast pseudo-random data
 #   ws_sha_stdin                sha256 hex of stdin (OpenSSL: SHA-NI, fast enough for GiBs)
+#   ws_wait_listen PORT [S]     wait until PORT is listening, without connecting to it
 # Every process started is tracked by PID (ws_track_pid) and killed at exit.
 
 WS_TEST_USER=wstest
@@ -67,11 +70,17 @@ ws_not_running() {
 	! kill -0 "$1" 2>/dev/null
 }
 
+# The client options every OpenSSH tool (ssh, scp, sftp, rsync -e) gets, in WS_OPTS.
+ws_client_opts() {
+	WS_OPTS=(-F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes
+		-o UserKnownHostsFile="$WS_DIR/known_hosts" -o IdentitiesOnly=yes -o IdentityAgent=none
+		-o ConnectTimeout=10 -o LogLevel="${WS_LOGLEVEL:-ERROR}" -i "${WS_ID:-$WS_DIR/id}")
+}
+
 ws_ssh() {
 	local port=$1; shift
-	timeout 60 ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes \
-		-o UserKnownHostsFile="$WS_DIR/known_hosts" -o IdentitiesOnly=yes -o IdentityAgent=none \
-		-o ConnectTimeout=10 -o LogLevel=ERROR -i "${WS_ID:-$WS_DIR/id}" -p "$port" "$@"
+	ws_client_opts
+	timeout 60 ssh "${WS_OPTS[@]}" -p "$port" "$@"
 }
 
 ws_sha() {
@@ -121,4 +130,14 @@ ws_gen_data() {
 	openssl enc -aes-128-ctr -pass pass:warpssh -nosalt -pbkdf2 -in /dev/zero 2>/dev/null |
 		head -c "$2" >"$1" || ws_fail "cannot generate $1"
 	chmod 644 "$1"
+}
+
+# Wait (bounded) until something listens on 127.0.0.1:PORT without connecting to it (a probe
+# connection would use up a one-shot listener such as `socat -u TCP-LISTEN:…`).
+ws_listening() {
+	ss -Htln "sport = :$1" 2>/dev/null | grep -q .
+}
+
+ws_wait_listen() {
+	ws_poll_until "${2:-10}" ws_listening "$1" || ws_fail "nothing listens on port $1"
 }

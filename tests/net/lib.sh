@@ -93,11 +93,13 @@ ws_pair() {
 	ws_dpdk_if "$NS_D" "$IF_D"
 }
 
-# ws_eal TAG LCORE VDEV...: EAL arguments for one process (unique --file-prefix, no PCI, no hugepages).
+# ws_eal TAG LCORE VDEV...: EAL arguments for one process (unique --file-prefix, no PCI). Memory is
+# --no-huge by default; WS_HUGE=1 uses reserved 2 MiB hugepages instead (files unlinked at once).
 ws_eal() {
-	local tag="$1" lcore="$2"
+	local tag="$1" lcore="$2" mem="--no-huge -m 768"
 	shift 2
-	echo "-l $lcore --no-huge --no-pci -m 768 --file-prefix=wsn${WS_ID}${tag} --log-level=lib.eal:error --log-level=pmd:error $*"
+	[ -n "${WS_HUGE:-}" ] && mem="--socket-mem 512 --huge-unlink"
+	echo "-l $lcore $mem --no-pci --file-prefix=wsn${WS_ID}${tag} --log-level=lib.eal:error --log-level=pmd:error $*"
 }
 
 ws_af_packet() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_impair.sh MODE — transfers against Linux TCP through the impairment wire. MODE fast: 1 GiB
 # (WS_IMPAIR_BYTES) from our stack with 1% loss, 1% reordering and 1% duplication at 100 µs delay.
-# MODE slow: 16 MiB each way with 1% loss and 20 ms delay. Hashes must match, retransmits non-zero.
+# MODE slow: 16 MiB each way with 1% loss and 20 ms delay. MODE linux: the wire between two Linux
+# kernels (8 MiB, 2% loss, reordering, duplication). Hashes must match, retransmits non-zero.
 set -u
 . "$(dirname "$0")/lib.sh"
 ws_init impair "$1"
@@ -55,7 +56,22 @@ stop_wire() {
 	mv "$ws_tmp/wire.log" "$ws_tmp/wire-$1.txt"
 }
 
-if [ "$MODE" = fast ]; then
+if [ "$MODE" = linux ]; then
+	ws_kernel_if "$NS_D" "$IF_D" "$IP_D/24"
+	ws_start_wire "$WIRE" --loss 2 --reorder 2 --dup 2 --delay-us 200 --seed 3
+	M=$((8 << 20))
+	want=$(ws_pattern_sha "$M" 34)
+	ws_start ksink "$NS_D" socat -u -b 262144 TCP-LISTEN:7203,reuseaddr "OPEN:$ws_tmp/recv.bin,creat,trunc"
+	ws_wait_listen "$NS_D" 7203 10 || ws_fail "kernel listener"
+	"$WS_TOOL" gen "$M" 34 | timeout 120 ip netns exec "$NS_K" socat -u - "TCP:$IP_D:7203,connect-timeout=10" ||
+		ws_fail "kernel sender failed"
+	ws_expect_exit "$PID_ksink" 30 "kernel receiver"
+	[ "$(sha256sum <"$ws_tmp/recv.bin" | cut -d' ' -f1)" = "$want" ] || ws_fail "linux->linux: sha mismatch"
+	retx=$(ip netns exec "$NS_K" nstat -az TcpRetransSegs 2>/dev/null | awk '/TcpRetransSegs/ {print $2}')
+	[ "${retx:-0}" -gt 0 ] || ws_fail "linux sender retransmitted nothing through a lossy wire"
+	echo "linux->linux $M bytes: TcpRetransSegs=$retx"
+	stop_wire linux
+elif [ "$MODE" = fast ]; then
 	ws_start_wire "$WIRE" --loss 1 --reorder 1 --dup 1 --delay-us 100 --jitter-us 50 --reorder-us 300 --seed 7
 	run_out "$N" 31 7200
 	stop_wire fast

@@ -38,6 +38,7 @@ struct wsnet_conn *wsnet_accept(struct wsnet_listener *l)
 	c->qnext = NULL;
 	c->listener = NULL;
 	c->app_owned = true;
+	wsnet_conn_notify(c); /* data may have arrived before accept */
 	return c;
 }
 

@@ -102,6 +102,18 @@ static void unlink_lists(struct wsnet_conn *c)
 		if (*pp == c)
 			*pp = c->dnext;
 	}
+	if (c->on_events) {
+		struct wsnet_conn **pp = &st->event_head, *prev = NULL;
+		while (*pp != NULL && *pp != c) {
+			prev = *pp;
+			pp = &(*pp)->enext;
+		}
+		if (*pp == c) {
+			*pp = c->enext;
+			if (st->event_tail == c)
+				st->event_tail = prev;
+		}
+	}
 }
 
 static void unlink_listener(struct wsnet_conn *c)
@@ -156,6 +168,7 @@ void wsnet_conn_set_state(struct wsnet_conn *c, enum wsnet_tcp_state s)
 	if (s == TCPS_ESTABLISHED)
 		c->established_once = true;
 	c->state = s;
+	wsnet_conn_notify(c);
 	if (s == TCPS_TIME_WAIT) {
 		c->rto_at = c->persist_at = c->delack_at = 0;
 		c->tw_at = c->st->now_us + 2ull * c->st->cfg.msl_ms * 1000;
@@ -175,7 +188,37 @@ void wsnet_conn_fail(struct wsnet_conn *c, int err)
 {
 	if (c->err == WS_OK)
 		c->err = err;
+	wsnet_conn_notify(c);
 	wsnet_conn_set_state(c, TCPS_CLOSED);
+}
+
+void wsnet_conn_notify(struct wsnet_conn *c)
+{
+	struct wsnet_stack *st = c->st;
+	if (c->on_events || !c->app_owned || c->app_closed)
+		return;
+	c->on_events = true;
+	c->enext = NULL;
+	if (st->event_tail != NULL)
+		st->event_tail->enext = c;
+	else
+		st->event_head = c;
+	st->event_tail = c;
+}
+
+struct wsnet_conn *wsnet_next_event(struct wsnet_stack *st, uint32_t *events)
+{
+	struct wsnet_conn *c = st->event_head;
+	*events = 0;
+	if (c == NULL)
+		return NULL;
+	st->event_head = c->enext;
+	if (st->event_head == NULL)
+		st->event_tail = NULL;
+	c->enext = NULL;
+	c->on_events = false;
+	*events = wsnet_conn_events(c);
+	return c;
 }
 
 void wsnet_conn_mark_dirty(struct wsnet_conn *c)

@@ -232,6 +232,7 @@ static void new_ack(struct wsnet_conn *c, uint32_t ack)
 	c->snd_una = ack;
 	if (SEQ_LT(c->snd_nxt, ack))
 		c->snd_nxt = ack;
+	wsnet_conn_notify(c); /* send space freed */
 	c->retries = 0;
 	c->backoff = 0;
 	wsnet_intervals_trim(c->sacked, &c->nsacked, ack);
@@ -320,6 +321,7 @@ static void deliver_in_order(struct wsnet_conn *c, const struct wsnet_seg *seg, 
 	}
 	if (c->app_closed)
 		c->rr.rd = c->rr.wr; /* nobody will read: discard */
+	wsnet_conn_notify(c);
 }
 
 static bool same_block(const struct wsnet_conn *c, uint32_t a, uint32_t b)
@@ -388,6 +390,7 @@ static void fin_in_order(struct wsnet_conn *c)
 {
 	c->rcv_nxt++;
 	c->fin_rcvd = true;
+	wsnet_conn_notify(c);
 	c->ooo_fin = false;
 	c->ack_now = true;
 	switch (c->state) {

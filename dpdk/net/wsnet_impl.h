@@ -133,6 +133,8 @@ struct wsnet_conn {
 	struct wsnet_conn *anext, *aprev;    /* active list (timer scan) */
 	struct wsnet_conn *dnext;            /* needs output at end of burst */
 	struct wsnet_conn *qnext;            /* listener ready queue */
+	struct wsnet_conn *enext;            /* application event list */
+	bool on_events;
 	struct wsnet_listener *listener;     /* passive open, until accepted */
 	void *user;
 	int err;
@@ -212,6 +214,7 @@ struct wsnet_stack {
 	uint32_t hash_mask;
 	struct wsnet_conn *active_head;
 	struct wsnet_conn *dirty_head;
+	struct wsnet_conn *event_head, *event_tail;
 	struct rte_mbuf *txq[WSNET_TX_BATCH];
 	uint16_t ntx;
 	bool tx_blocked; /* the port refused frames: TCP output pauses */
@@ -261,6 +264,8 @@ void wsnet_conn_release(struct wsnet_conn *c);
 void wsnet_conn_set_state(struct wsnet_conn *c, enum wsnet_tcp_state s);
 void wsnet_conn_fail(struct wsnet_conn *c, int err);
 void wsnet_conn_mark_dirty(struct wsnet_conn *c);
+/* Queue c for wsnet_next_event (application-owned connections only). */
+void wsnet_conn_notify(struct wsnet_conn *c);
 void wsnet_conn_timers(struct wsnet_stack *st);
 WS_MUST_USE int wsnet_conn_alloc_buffers(struct wsnet_conn *c);
 uint32_t wsnet_iss(struct wsnet_stack *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);

@@ -108,6 +108,10 @@ void wsnet_abort(struct wsnet_conn *c);
 #define WSNET_EV_ERROR (1u << 4)     /* reset, refused or timed out: see wsnet_conn_error */
 #define WSNET_EV_SENT_ALL (1u << 5)  /* every queued byte (and FIN if closing) acknowledged */
 uint32_t wsnet_conn_events(const struct wsnet_conn *c);
+/* Edge notification without scanning every connection: the next application-owned connection
+ * whose readiness may have changed since it was last returned (data or EOF arrived, send space
+ * freed, handshake done, error), with its current events; NULL when none is pending. */
+struct wsnet_conn *wsnet_next_event(struct wsnet_stack *st, uint32_t *events);
 /* First error of the connection (WS_OK while healthy): WS_ERR_CLOSED for a reset, WS_ERR_TIMEOUT. */
 int wsnet_conn_error(const struct wsnet_conn *c);
 void wsnet_conn_addrs(const struct wsnet_conn *c, uint32_t *lip, uint16_t *lport, uint32_t *rip, uint16_t *rport);

@@ -196,6 +196,17 @@ static void test_handshake_options(void)
 	struct wsnet_stack_stats ss;
 	wsnet_stack_stats(p.a, &ss);
 	CHECK(ss.arp_out >= 1); /* A resolved B */
+	/* Edge events: drain, then data from A must queue exactly B's connection as readable. */
+	uint32_t ev;
+	while (wsnet_next_event(p.b, &ev) != NULL)
+		;
+	CHECK(wsnet_next_event(p.b, &ev) == NULL);
+	CHECK_EQ(wsnet_send(p.ca, "abc", 3), 3);
+	for (int i = 0; i < 100; i++)
+		step(p.a, p.b);
+	CHECK(wsnet_next_event(p.b, &ev) == p.cb);
+	CHECK(ev & WSNET_EV_READABLE);
+	CHECK(wsnet_next_event(p.b, &ev) == NULL);
 	close_pair(&p);
 }
 

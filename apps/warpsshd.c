@@ -44,7 +44,7 @@ struct daemon_state {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: warpsshd [-DdeqT t] [-f config_file] [-h host_key_file] [-o option] [-p port]\n");
+	fprintf(stderr, "usage: warpsshd [-Ddeqt] [-f config_file] [-h host_key_file] [-o option] [-p port]\n");
 }
 
 /* ---------------------------------------------------------------- command line */
@@ -249,7 +249,8 @@ static int run(const struct args *a, struct daemon_state *st)
 {
 	int rc = load_config(a, st);
 	if (rc != WS_OK) {
-		fprintf(stderr, "%s\n", st->cfg.error[0] ? st->cfg.error : ws_strerror(rc));
+		if (st->cfg.error[0] == '\0') /* the parser already logged its "file:line: what" */
+			fprintf(stderr, "warpsshd: configuration: %s\n", ws_strerror(rc));
 		return rc;
 	}
 	setup_logging(a, st);

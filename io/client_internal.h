@@ -108,8 +108,10 @@ void cli_stream_free(struct cli_stream *s);
 void cli_stream_on_event(struct cli_rt *rt, const struct ws_client_event *ev);
 void cli_streams_resume(struct cli_rt *rt); /* transport drained: read local input again */
 bool cli_streams_pending(const struct cli_rt *rt); /* local output still to write */
-void cli_streams_service(struct cli_rt *rt); /* fds that cannot be polled: read/write now */
-bool cli_streams_busy_unpollable(const struct cli_rt *rt);
+/* Work no fd event will announce (input left over after a round budget, unpollable fds):
+ * busy says the loop must not sleep, service does it. */
+bool cli_streams_busy(const struct cli_rt *rt);
+void cli_streams_service(struct cli_rt *rt);
 
 /* client_trust.c */
 bool cli_trust_host_key(void *arg, const struct ws_key *key);

@@ -319,12 +319,15 @@ static bool finished(const struct cli_rt *rt)
 static void run_loop(struct cli_rt *rt)
 {
 	while (!finished(rt)) {
-		int wait_ms = cli_streams_busy_unpollable(rt) ? 0 : 1000;
+		int wait_ms = cli_streams_busy(rt) ? 0 : 1000;
 		if (ws_loop_run_once(rt->loop, wait_ms) < 0) {
 			ws_error("event loop failed");
 			break;
 		}
 		cli_streams_service(rt);
+		/* a backlog left by a key exchange drains here even if no socket event follows */
+		if (!rt->io_closed && !ws_client_can_send(rt->client) && ws_client_flush(rt->client) == WS_OK)
+			ws_session_io_flush(rt->io);
 	}
 }
 

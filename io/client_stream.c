@@ -409,30 +409,49 @@ bool cli_streams_pending(const struct cli_rt *rt)
 	return false;
 }
 
-static bool unpollable_input_ready(const struct cli_stream *s)
+/* Input that no fd event will bring back: bytes already read but not yet sent when the round
+ * budget ran out, or a regular file / /dev/null (never pollable) with room to send. */
+static bool input_ready_without_event(const struct cli_stream *s)
 {
-	return s->in_fd >= 0 && !s->in_pollable && (wants_read(s) || (can_feed(s) && s->in_off < s->in_len));
-}
-
-bool cli_streams_busy_unpollable(const struct cli_rt *rt)
-{
-	const struct cli_stream *s = rt->session;
-	if (s == NULL)
+	if (s->in_fd < 0 || !can_feed(s))
 		return false;
-	bool out_waiting = (!s->out.pollable && stream_output_pending(s));
-	return unpollable_input_ready(s) || out_waiting;
+	return s->in_off < s->in_len || (!s->in_pollable && !s->in_eof);
 }
 
-void cli_streams_service(struct cli_rt *rt)
+static bool stream_busy(const struct cli_stream *s)
 {
-	struct cli_stream *s = rt->session;
-	if (s == NULL)
-		return;
-	if (unpollable_input_ready(s))
+	return input_ready_without_event(s) || (!s->out.pollable && stream_output_pending(s));
+}
+
+bool cli_streams_busy(const struct cli_rt *rt)
+{
+	if (rt->session != NULL && stream_busy(rt->session))
+		return true;
+	for (const struct cli_stream *s = rt->streams; s != NULL; s = s->next)
+		if (stream_busy(s))
+			return true;
+	return false;
+}
+
+static void service_one(struct cli_stream *s)
+{
+	if (input_ready_without_event(s))
 		pump_input(s);
 	if (!s->out.pollable)
 		sink_drain(s, &s->out);
 	if (!s->err.pollable)
 		sink_drain(s, &s->err);
+	maybe_close_forward(s);
 	stream_update_watch(s);
+}
+
+void cli_streams_service(struct cli_rt *rt)
+{
+	if (rt->session != NULL)
+		service_one(rt->session);
+	for (struct cli_stream *s = rt->streams, *next; s != NULL; s = next) {
+		next = s->next;
+		service_one(s);
+		maybe_release(rt, s);
+	}
 }

@@ -39,20 +39,24 @@ static void file_text_free(struct file_text *f)
 	f->len = 0;
 }
 
+/* Regular files are read up to their size; anything else readable (/dev/null, a FIFO) until EOF,
+ * as ssh reads them, under the same cap. */
 static int read_fd(int fd, const char *path, size_t max, struct file_text *f)
 {
 	WS_ENSURE(fstat(fd, &f->st) == 0, WS_ERR_IO);
-	if (!S_ISREG(f->st.st_mode)) {
-		ws_error("%s: not a regular file", path);
+	if (S_ISDIR(f->st.st_mode)) {
+		ws_error("%s: is a directory", path);
 		return WS_ERR_IO;
 	}
-	if ((uint64_t)f->st.st_size > max) {
+	bool regular = S_ISREG(f->st.st_mode);
+	if (regular && (uint64_t)f->st.st_size > max) {
 		ws_error("%s: file too large (limit %zu bytes)", path, max);
 		return WS_ERR_TOO_LONG;
 	}
-	f->data = malloc((size_t)f->st.st_size + 1);
+	/* a regular file that grows meanwhile is read up to its old size */
+	size_t cap = regular ? (size_t)f->st.st_size : max;
+	f->data = malloc(cap + 1);
 	WS_ENSURE(f->data != NULL, WS_ERR_NO_MEMORY);
-	size_t cap = (size_t)f->st.st_size; /* a file that grows meanwhile is read up to its old size */
 	while (f->len < cap) {
 		ssize_t n = read(fd, f->data + f->len, cap - f->len);
 		if (n < 0 && errno == EINTR)
@@ -64,6 +68,11 @@ static int read_fd(int fd, const char *path, size_t max, struct file_text *f)
 		if (n == 0)
 			break;
 		f->len += (size_t)n;
+	}
+	char more;
+	if (!regular && f->len == cap && read(fd, &more, 1) == 1) {
+		ws_error("%s: file too large (limit %zu bytes)", path, max);
+		return WS_ERR_TOO_LONG;
 	}
 	f->data[f->len] = '\0';
 	return WS_OK;

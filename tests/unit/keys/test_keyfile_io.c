@@ -128,7 +128,7 @@ static void test_error_messages(void)
 	CHECK_EQ(ws_key_load_private_file(&k, path), WS_ERR_NOT_FOUND);
 	CHECK(strstr(captured_log, "missing: no such file") != NULL);
 	CHECK_EQ(ws_key_load_public_file(&k, dir), WS_ERR_IO); /* a directory */
-	CHECK(strstr(captured_log, "not a regular file") != NULL);
+	CHECK(strstr(captured_log, ": is a directory") != NULL);
 	REQUIRE(ws_key_generate(&k) == WS_OK);
 	path_in("nodir/key", path, sizeof(path));
 	CHECK_EQ(ws_key_save_private_file(&k, path), WS_ERR_IO);
@@ -185,10 +185,22 @@ static void test_knownhosts_file(void)
 	CHECK_EQ(ws_knownhosts_add_file(path, "bad host", 22, &k, false), WS_ERR_INVALID_ARG);
 	unlink(path);
 	rmdir(sub);
+	/* UserKnownHostsFile=/dev/null, as with ssh: an empty file that takes (and drops) new entries */
+	CHECK_EQ(ws_knownhosts_lookup_file("/dev/null", "h", 22, &k, &r), WS_OK);
+	CHECK_EQ(r.status, WS_KNOWNHOSTS_NOT_FOUND);
+	CHECK_EQ(ws_knownhosts_add_file("/dev/null", "h", 22, &k, false), WS_OK);
+	/* a directory is refused with an error, not read */
+	CHECK_EQ(ws_knownhosts_lookup_file(dir, "h", 22, &k, &r), WS_ERR_IO);
 }
 
 static void test_config_files(void)
 {
+	{
+		/* -F /dev/null: an empty configuration, as with ssh */
+		static struct ws_ssh_config empty;
+		ws_ssh_config_init(&empty);
+		CHECK_EQ(ws_ssh_config_load_file(&empty, "/dev/null", "somehost"), WS_OK);
+	}
 	struct ws_sshd_config s;
 	struct ws_ssh_config c;
 	char path[256];

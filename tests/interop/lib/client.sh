@@ -7,6 +7,7 @@
 #   wc_trust PORT PUBFILE      put the host key into our known_hosts as [127.0.0.1]:PORT
 #   wc_run ARGS…               run warpssh -F $WC_DIR/ssh_config ARGS… bounded by 60 s
 #   wc_sha FILE|-              sha256 hex of a file or stdin
+#   wc_ensure_user             the login user wstest (shared with the server suite), created if missing
 #   wc_expect_eq WHAT GOT WANT fail with a message unless equal; wc_check counts passes
 # Every process started is tracked by PID (ws_track_pid) and killed at exit.
 
@@ -14,6 +15,7 @@ wc_setup() {
 	WC_BIN=$1
 	[ -x "$WC_BIN" ] || ws_fail "warpssh binary missing: $WC_BIN"
 	WC_DIR=$(ws_tmpdir)
+	WS_TMPDIRS+=("$WC_DIR") # ws_tmpdir ran in a subshell: register the directory here
 	export HOME="$WC_DIR/home"
 	mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh"
 	ssh-keygen -q -t ed25519 -N '' -C "warpssh-client-test" -f "$WC_DIR/id_ed25519" </dev/null >/dev/null ||
@@ -31,6 +33,7 @@ wc_start_sshd() {
 	[ -f "$d/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" </dev/null >/dev/null
 	cp "$WC_DIR/id_ed25519.pub" "$d/authorized_keys"
 	{
+		for line in "$@"; do echo "$line"; done # first: sshd keeps the first value it reads
 		echo "ListenAddress 127.0.0.1"
 		echo "HostKey $d/host_key"
 		echo "UsePAM no"
@@ -41,7 +44,6 @@ wc_start_sshd() {
 		echo "KbdInteractiveAuthentication no"
 		echo "AllowTcpForwarding yes"
 		echo "LogLevel DEBUG1"
-		for line in "$@"; do echo "$line"; done
 	} >"$d/sshd_config"
 	/usr/sbin/sshd -t -f "$d/sshd_config" || ws_fail "sshd config rejected"
 	WC_SSHD_LOG="$d/sshd.log"
@@ -88,6 +90,13 @@ wc_expect_eq() {
 wc_expect_grep() { # WHAT PATTERN FILE
 	grep -q -- "$2" "$3" || { cat "$3" >&2; ws_fail "$1: '$2' not in $3"; }
 	WC_PASS=$((WC_PASS + 1))
+}
+
+wc_ensure_user() {
+	WC_TEST_USER=wstest
+	id "$WC_TEST_USER" >/dev/null 2>&1 && return 0
+	useradd -m -s /bin/sh "$WC_TEST_USER" 2>/dev/null || id "$WC_TEST_USER" >/dev/null 2>&1 ||
+		ws_fail "cannot create user $WC_TEST_USER"
 }
 
 wc_done() {

@@ -16,9 +16,9 @@ run_out() {
 	local want got
 	want=$(ws_pattern_sha "$1" "$2")
 	ws_start src "$NS_D" "$WS_TOOL" $(ws_eal s 0 "$(ws_af_packet "$IF_D")") -- \
-		--serve --app source --bytes "$1" --seed "$2" --ip "$IP_D/24" --port "$3" --timeout 240
+		--serve --app source --bytes "$1" --seed "$2" --ip "$IP_D/24" --port "$3" --timeout 420
 	ws_wait_line "$ws_tmp/src.log" READY 30 || ws_fail "stack did not start"
-	got=$(timeout 240 ip netns exec "$NS_K" socat -u -b 262144 "TCP:$IP_D:$3,connect-timeout=10" - |
+	got=$(timeout 420 ip netns exec "$NS_K" socat -u -b 262144 "TCP:$IP_D:$3,connect-timeout=10" - |
 		sha256sum | cut -d' ' -f1)
 	ws_expect_exit "$PID_src" 60 "source"
 	[ "$got" = "$want" ] || ws_fail "stack->linux $1 bytes: sha mismatch"
@@ -34,9 +34,9 @@ run_in() {
 	local want
 	want=$(ws_pattern_sha "$1" "$2")
 	ws_start sink "$NS_D" "$WS_TOOL" $(ws_eal s 0 "$(ws_af_packet "$IF_D")") -- \
-		--serve --app sink --ip "$IP_D/24" --port "$3" --timeout 240
+		--serve --app sink --ip "$IP_D/24" --port "$3" --timeout 420
 	ws_wait_line "$ws_tmp/sink.log" READY 30 || ws_fail "stack did not start"
-	"$WS_TOOL" gen "$1" "$2" | timeout 240 ip netns exec "$NS_K" socat -u -b 262144 - "TCP:$IP_D:$3,connect-timeout=10" ||
+	"$WS_TOOL" gen "$1" "$2" | timeout 420 ip netns exec "$NS_K" socat -u -b 262144 - "TCP:$IP_D:$3,connect-timeout=10" ||
 		ws_fail "socat sender failed"
 	ws_expect_exit "$PID_sink" 60 "sink"
 	[ "$(ws_field "$ws_tmp/sink.log" rx_sha256)" = "$want" ] || ws_fail "linux->stack $1 bytes: sha mismatch"

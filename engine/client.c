@@ -82,6 +82,8 @@ static int backlog_push(struct ws_client_backlog *q, const struct ws_bytes *part
 int ws_client_flush(struct ws_client *c)
 {
 	struct ws_client_backlog *q = &c->backlog;
+	if (c->phase == WS_CPH_FINISHED)
+		q->head = q->tail = 0; /* our DISCONNECT is out: nothing else may follow it */
 	while (!backlog_empty(q)) {
 		uint32_t len = ws_load_be32(q->mem + q->head);
 		int rc = ws_transport_send(c->t, q->mem + q->head + 4u, len);

@@ -63,6 +63,10 @@ total_ms=$(((t2 - t0) / 1000000))
 wc_run srv 'yes' </dev/null | head -c 100000 >/dev/null
 wc_expect_eq "EPIPE ends the session" "${PIPESTATUS[0]}" 255
 
+# the remote command exits while we still upload: its status, no hang, no error
+head -c $((200 << 20)) /dev/zero | wc_run srv 'head -c 1000 >/dev/null; exit 4'
+wc_expect_eq "early remote exit during upload" "${PIPESTATUS[1]}" 4
+
 # remote stdout to a regular file and stdin from a regular file (not pollable)
 wc_run srv 'cat' <"$d/err.bin" >"$d/copy.bin"
 wc_expect_eq "file stdin -> file stdout" "$(wc_sha "$d/copy.bin")" "$(wc_sha "$d/err.bin")"

@@ -175,7 +175,10 @@ static void syn_sent_input(struct wsnet_conn *c, const struct wsnet_seg *seg)
 /* RFC 9293 §3.10.7.4 first check, with PAWS (RFC 7323 §5.3) before it. */
 static bool acceptable(struct wsnet_conn *c, const struct wsnet_seg *seg)
 {
-	if (c->ts_ok && seg->has_ts && !(seg->flags & TCP_RST) && SEQ_LT(seg->tsval, c->ts_recent))
+	/* A pure ACK at RCV.NXT that was merely reordered behind a newer one carries no data PAWS
+	 * protects; let it through (as Linux does for "disordered ACKs") so its SACK blocks count. */
+	bool pure_ack = seg->len == 0 && !(seg->flags & (TCP_SYN | TCP_FIN | TCP_RST)) && seg->seq == c->rcv_nxt;
+	if (c->ts_ok && seg->has_ts && !(seg->flags & TCP_RST) && !pure_ack && SEQ_LT(seg->tsval, c->ts_recent))
 		return false;
 	uint32_t wnd = wsnet_rcv_window(c), len = seg_seqlen(seg);
 	uint32_t s = seg->seq, n = c->rcv_nxt;

@@ -364,6 +364,58 @@ static void test_icmp_arp_and_drops(void)
 	close_pair(&p);
 }
 
+static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	return s;
+}
+
+static uint16_t csum_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* A bare SYN from 10.0.0.1:sport (A's MAC) to B:5000 with valid checksums. */
+static struct rte_mbuf *syn_frame(uint16_t sport)
+{
+	uint8_t f[54] = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00,
+		0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+		(uint8_t)(sport >> 8), (uint8_t)sport, 0x13, 0x88, 0, 0, 0, 7, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff,
+		0, 0, 0, 0};
+	uint16_t ip = csum_fold(csum_add(0, f + 14, 20));
+	f[24] = (uint8_t)(ip >> 8);
+	f[25] = (uint8_t)ip;
+	uint32_t ps = csum_add(0, f + 26, 8) + 6 + 20;
+	uint16_t tcp = csum_fold(csum_add(ps, f + 34, 20));
+	f[50] = (uint8_t)(tcp >> 8);
+	f[51] = (uint8_t)tcp;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	memcpy(rte_pktmbuf_append(m, sizeof(f)), f, sizeof(f));
+	return m;
+}
+
+static void test_syn_backlog_cap(void)
+{
+	struct wsnet_stack *b = make_stack(IP_B, 2, &wire_ba, 65536, 0);
+	struct wsnet_listener *l = NULL;
+	REQUIRE(wsnet_listen(b, 5000, 4, 2, &l) == WS_OK);
+	struct rte_mbuf *syns[5];
+	for (uint16_t i = 0; i < 5; i++)
+		syns[i] = syn_frame((uint16_t)(40000 + i));
+	wsnet_input(b, syns, 5, now_us);
+	struct wsnet_stack_stats s;
+	wsnet_stack_stats(b, &s);
+	CHECK_EQ(s.conns_active, 2);      /* the cap holds */
+	CHECK_EQ(s.syn_backlog_drops, 3); /* the oldest were evicted, counted */
+	CHECK_EQ(s.conns_opened, 5);
+	CHECK(wsnet_accept(l) == NULL);   /* nothing handshaken */
+	wsnet_stack_free(b);
+	wire_drain(&wire_ba);
+}
+
 static void test_arp_refresh(void)
 {
 	struct pair p;
@@ -415,6 +467,7 @@ int main(int argc, char **argv)
 	test_zero_window();
 	test_icmp_arp_and_drops();
 	test_arp_refresh();
+	test_syn_backlog_cap();
 	CHECK_EQ(rte_mempool_in_use_count(pool), 0); /* no mbuf leaked */
 	rte_eal_cleanup();
 	return check_done("tcp_mem");

@@ -38,6 +38,7 @@ struct daemon_state {
 	struct ws_sshd_config cfg;
 	bool password_configured;
 	bool host_key_configured;
+	bool window_configured;
 	struct ws_key host_key;
 	char *banner;
 };
@@ -120,6 +121,7 @@ static int load_config(const struct args *a, struct daemon_state *st)
 	 * warpsshd keeps password authentication off unless it was asked for. */
 	st->password_configured = c->password_authentication;
 	st->host_key_configured = c->nhost_keys > 0 || a->nhost_keys > 0;
+	st->window_configured = c->channel_window_size != 0;
 	WS_TRY(ws_sshd_config_finish(c, &algs));
 	if (a->nports > 0) { /* sshd(8): -p replaces the Port keywords */
 		memcpy(c->ports, a->ports, a->nports * sizeof(a->ports[0]));
@@ -233,6 +235,8 @@ static int serve(const struct args *a, struct daemon_state *st)
 		.config = &st->cfg, .host_key = &st->host_key, .banner_text = st->banner,
 		.password_authentication = st->password_configured,
 		.no_burst = getenv("WARPSSHD_NO_BURST") != NULL,
+		/* an explicit ChannelWindowSize applies to every client */
+		.openssh_window = st->window_configured ? 0 : WS_SERVER_OPENSSH_WINDOW,
 	};
 	int rc = ws_server_new(&srv, &opt);
 	if (rc == WS_OK)

@@ -185,7 +185,11 @@ static bool policy_password(void *arg, const char *user, const char *password)
 static void start_connection_protocol(struct ws_server_conn *m)
 {
 	struct ws_payload_sink sink = {sink_send, m};
-	int rc = ws_conn_new(&m->conn, &m->cfg.conn, &m->handler, &sink);
+	struct ws_conn_config cc = m->cfg.conn;
+	if (m->cfg.openssh_window != 0 && strncmp(ws_transport_peer_version(m->t), "SSH-2.0-OpenSSH", 15) == 0 &&
+	    m->cfg.openssh_window < cc.window)
+		cc.window = m->cfg.openssh_window;
+	int rc = ws_conn_new(&m->conn, &cc, &m->handler, &sink);
 	if (rc != WS_OK)
 		fail(m, rc, WS_DISCONNECT_BY_APPLICATION, "cannot start the connection protocol");
 }

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,11 +143,27 @@ static bool startups_refuse(const struct ws_server *s)
 	return randombytes_uniform(100) < p;
 }
 
+/* Accept without fixing the socket buffer sizes: an explicit SO_RCVBUF turns off the kernel's
+ * receive autotuning, and a bulk sender then stalls on TCP's zero window long before a 16 MiB
+ * channel window is used (ws_sock_accept sets 4 MiB). */
+static int accept_autotuned(int lfd, int *fd, struct ws_sock_peer *peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	*fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (*fd < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? WS_ERR_AGAIN : WS_ERR_IO;
+	ws_sock_tune(*fd, 0);
+	if (ws_sock_remote(*fd, peer) != WS_OK)
+		snprintf(peer->addr, sizeof(peer->addr), "unknown");
+	return WS_OK;
+}
+
 static void accept_one(struct ws_server *s, int lfd)
 {
 	int fd;
 	struct ws_sock_peer peer;
-	int rc = ws_sock_accept(lfd, &fd, &peer);
+	int rc = accept_autotuned(lfd, &fd, &peer);
 	if (rc != WS_OK) {
 		if (rc != WS_ERR_AGAIN)
 			ws_verbose("accept failed: %s", ws_strerror(rc));

@@ -231,6 +231,7 @@ static void machine_config(const struct ws_server *s, struct ws_server_conn_conf
 	mc->conn.window = c->channel_window_size;
 	mc->conn.max_pending = 0; /* data waits in our readers, never in the protocol's queue */
 	mc->hold_after_failure = true;
+	mc->openssh_window = s->opt.openssh_window;
 }
 
 /* A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; logs and from= want a.b.c.d. */

@@ -29,6 +29,10 @@ struct ws_server_conn_config {
 	/* Hold every answer after a failed authentication attempt (other than the first "none"
 	 * probe) until ws_server_conn_release(): the runtime delays it with a timer. */
 	bool hold_after_failure;
+	/* If non-zero and the peer's version line names OpenSSH: the window granted to its channels
+	 * instead of conn.window (OpenSSH's client buffers as much as the window allows, and its
+	 * per-packet cost grows with that buffer: see docs/server.md). */
+	uint32_t openssh_window;
 };
 
 /* Defaults: auth and conn defaults, hold_after_failure on. */
@@ -77,6 +81,7 @@ int ws_server_conn_error(const struct ws_server_conn *m);
 #define WS_SERVER_DEFAULT_CONFIG "/etc/warpssh/sshd_config"
 #define WS_SERVER_DEFAULT_SFTP "/usr/lib/openssh/sftp-server"
 #define WS_SERVER_AUTH_FAIL_DELAY_MS 100u
+#define WS_SERVER_OPENSSH_WINDOW (4u * 1024u * 1024u)
 
 struct ws_server_options {
 	const struct ws_sshd_config *config; /* finished; must outlive the server */
@@ -85,6 +90,7 @@ struct ws_server_options {
 	bool password_authentication;        /* warpsshd's effective setting (off unless configured) */
 	bool no_burst;                       /* per-connection crypto instead of the cross-connection burst */
 	uint32_t auth_fail_delay_ms;         /* 0: WS_SERVER_AUTH_FAIL_DELAY_MS */
+	uint32_t openssh_window;             /* see ws_server_conn_config; 0: ChannelWindowSize for all */
 };
 
 struct ws_server;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "io/client_internal.h"
@@ -14,6 +15,7 @@
 
 #define CLI_IN_CHUNK (256u * 1024u)
 #define CLI_IN_ROUNDS 16
+#define CLI_PIPE_SIZE (1024 * 1024)
 
 static void stream_fd_cb(struct ws_loop *loop, int fd, uint32_t events, void *arg);
 static void stream_update_watch(struct cli_stream *s);
@@ -270,6 +272,15 @@ static void stream_fd_cb(struct ws_loop *loop, int fd, uint32_t events, void *ar
 
 /* ---------------------------------------------------------------- lifetime */
 
+/* Bigger pipes between warpssh and its neighbours in a pipeline: fewer reads, writes and
+ * wake-ups per byte (the size is a hint; a kernel limit leaves the pipe as it was). */
+static void grow_pipe(int fd)
+{
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, CLI_PIPE_SIZE);
+}
+
 static void sink_init(struct cli_rt *rt, struct cli_sink *k, int fd, struct cli_stream *s, bool same_as_in)
 {
 	k->fd = fd;
@@ -286,6 +297,10 @@ int cli_stream_new(struct cli_rt *rt, int in_fd, int out_fd, int err_fd, bool is
 	s->is_socket = is_socket;
 	s->in_fd = in_fd;
 	s->in_pollable = in_fd >= 0 && fd_pollable(rt->loop, in_fd, s);
+	if (!is_socket) {
+		grow_pipe(in_fd);
+		grow_pipe(out_fd);
+	}
 	sink_init(rt, &s->out, out_fd, s, is_socket);
 	sink_init(rt, &s->err, err_fd, s, false);
 	if (in_fd >= 0 && (s->in = malloc(CLI_IN_CHUNK)) == NULL) {

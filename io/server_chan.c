@@ -227,7 +227,7 @@ static void reader_push(struct srv_chan *ch, struct srv_reader *r)
 	r->len -= acc;
 	if (r->len == 0)
 		r->off = 0;
-	ws_session_io_flush(ch->cl->io);
+	srv_client_flush(ch->cl);
 }
 
 static void reader_pump(struct srv_chan *ch, struct srv_reader *r)
@@ -243,6 +243,7 @@ static void reader_pump(struct srv_chan *ch, struct srv_reader *r)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) { /* EOF; EIO from a pty master whose slave side is gone */
+			ws_debug("channel %u: %s of fd %d", ch->id, n == 0 ? "EOF" : strerror(errno), r->fd);
 			r->eof = true;
 			break;
 		}
@@ -263,7 +264,7 @@ static void consumed(struct srv_chan *ch, size_t n)
 		srv_client_fatal(ch->cl);
 		return;
 	}
-	ws_session_io_flush(ch->cl->io); /* a WINDOW_ADJUST may be due */
+	srv_client_flush(ch->cl); /* a WINDOW_ADJUST may be due */
 }
 
 /* The fd takes no more (EPIPE, or its input ended): drop what waits, re-open the window. */
@@ -407,6 +408,19 @@ void srv_chan_progress(struct srv_chan *ch)
 		update_interest(ch);
 }
 
+/* The peer closed the channel: the protocol frees it when the callback returns. When it was the
+ * last one, an SSH_MSG_IGNORE follows (RFC 4253 §11.2: it MUST be ignored). Dropbear's client
+ * can answer a CLOSE from inside its output path and then sleep in select() without noticing it
+ * has no channel left; any packet wakes it to exit. */
+static void on_peer_close(struct srv_chan *ch)
+{
+	static const uint8_t nothing = 0;
+	struct srv_client *cl = ch->cl;
+	srv_chan_destroy(ch);
+	if (cl->chans == NULL && ws_transport_send_ignore(cl->t, &nothing, 0) == WS_OK)
+		srv_client_flush(cl);
+}
+
 void srv_chan_event(struct srv_chan *ch, struct ws_conn_event *ev)
 {
 	switch (ev->type) {
@@ -422,7 +436,7 @@ void srv_chan_event(struct srv_chan *ch, struct ws_conn_event *ev)
 		writer_maybe_end(ch);
 		break;
 	case WS_CONN_EV_CLOSE:
-		srv_chan_destroy(ch); /* the protocol frees the channel when we return */
+		on_peer_close(ch);
 		return;
 	default:
 		break;

@@ -75,6 +75,15 @@ void srv_client_fatal(struct srv_client *cl)
 	ws_session_io_close_after_flush(cl->io, SRV_CLOSE_LINGER_MS);
 }
 
+void srv_client_flush(struct srv_client *cl)
+{
+	if (cl->closed)
+		return;
+	if (ws_server_conn_backlog(cl->m) > 0 && !ws_server_conn_held(cl->m))
+		arm(cl, &cl->retry, RETRY_MS); /* the transport was full: try again shortly */
+	ws_session_io_flush(cl->io);
+}
+
 void srv_client_kick(struct srv_client *cl)
 {
 	if (cl->closed)
@@ -85,11 +94,7 @@ void srv_client_kick(struct srv_client *cl)
 	}
 	for (struct srv_chan *ch = cl->chans; ch != NULL && !cl->closed; ch = ch->next)
 		srv_chan_progress(ch);
-	if (cl->closed)
-		return;
-	if (ws_server_conn_backlog(cl->m) > 0 && !ws_server_conn_held(cl->m))
-		arm(cl, &cl->retry, RETRY_MS);
-	ws_session_io_flush(cl->io);
+	srv_client_flush(cl);
 }
 
 static void on_retry(struct ws_loop *loop, void *arg)

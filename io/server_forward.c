@@ -192,12 +192,12 @@ void srv_forward_maybe_finish(struct srv_chan *ch)
 			srv_client_fatal(ch->cl);
 			return;
 		}
-		ws_session_io_flush(ch->cl->io);
+		srv_client_flush(ch->cl);
 	}
 	if (ch->eof_sent && ch->in.done) {
 		srv_chan_close(ch);
 		srv_chan_close_fd(ch, ch->out.fd);
-		ws_session_io_flush(ch->cl->io);
+		srv_client_flush(ch->cl);
 	}
 }
 

@@ -135,6 +135,8 @@ WS_MUST_USE int srv_client_start(struct ws_server *s, int fd, const struct ws_so
 void srv_client_shutdown(struct srv_client *cl);
 /* After channel activity outside the transport's callbacks: move backlog, write, re-check. */
 void srv_client_kick(struct srv_client *cl);
+/* Payloads were queued: write them, and retry soon if some wait in the machine's backlog. */
+void srv_client_flush(struct srv_client *cl);
 void srv_client_fatal(struct srv_client *cl);
 /* server_auth.c: the policy of one client */
 void srv_auth_policy(struct srv_client *cl, struct ws_auth_policy *policy);

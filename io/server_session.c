@@ -243,6 +243,7 @@ void srv_session_request(struct srv_chan *ch, struct ws_conn_event *ev)
 
 void srv_session_exited(struct srv_chan *ch, int wstatus)
 {
+	ws_debug("channel %u: child %d exited (wait status 0x%x)", ch->id, (int)ch->child.pid, (unsigned)wstatus);
 	ch->exited = true;
 	ch->wstatus = wstatus;
 	srv_chan_progress(ch);
@@ -277,6 +278,7 @@ void srv_session_maybe_finish(struct srv_chan *ch)
 	if (!ch->started || ch->closing || !ch->exited || !output_done(&ch->out) || !output_done(&ch->err))
 		return;
 	struct ws_conn *c = srv_chan_conn(ch);
+	ws_debug("channel %u: output drained and child gone: exit status, EOF, CLOSE", ch->id);
 	if (send_exit(ch) != WS_OK || (!ch->eof_sent && ws_conn_send_eof(c, ch->id) != WS_OK)) {
 		if (ws_server_conn_check(ch->cl->m) != WS_OK) {
 			srv_client_fatal(ch->cl);
@@ -289,7 +291,7 @@ void srv_session_maybe_finish(struct srv_chan *ch)
 	srv_chan_close_fd(ch, ch->out.fd);
 	srv_chan_close_fd(ch, ch->err.fd);
 	srv_chan_close_fd(ch, ch->in.fd);
-	ws_session_io_flush(ch->cl->io);
+	srv_client_flush(ch->cl);
 }
 
 void srv_session_release(struct srv_chan *ch)

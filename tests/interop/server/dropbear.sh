@@ -4,7 +4,7 @@
 # command with its exit code, and carries 100 MiB up and 100 MiB down intact, with each cipher
 # dbclient offers that we share.
 set -u
-[ -n "${WS_DEBUG:-}" ] && set -x
+[ -n "${WS_DEBUG:-}" ] && { PS4='+ $(date +%T.%N) '; set -x; }
 source "${WS_INTEROP_LIB:-$(dirname "$0")/../lib}/interop.sh"
 source "${WS_INTEROP_LIB:-$(dirname "$0")/../lib}/server.sh"
 ws_srv_setup "$1"

@@ -22,6 +22,8 @@ struct relay {
 	int64_t t_flip;
 	bool client_eof, server_eof;
 	int64_t t_server_eof;
+	int64_t t_first_eof;     /* when either side ended its stream */
+	uint64_t s2c_after_flip; /* e.g. the server's DISCONNECT */
 	const char *closed_by;   /* who ended the stream first */
 };
 
@@ -57,8 +59,10 @@ static bool pass(struct relay *r, bool from_client)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return true;
 	if (n <= 0) {
-		if (r->closed_by == NULL)
+		if (r->closed_by == NULL) {
 			r->closed_by = from_client ? "client" : "server";
+			r->t_first_eof = h_now_ms();
+		}
 		shutdown(dst, SHUT_WR);
 		return false;
 	}
@@ -67,6 +71,8 @@ static bool pass(struct relay *r, bool from_client)
 	if (h_write_all(dst, buf, (size_t)n, h_deadline()) != WS_OK)
 		return false;
 	*(from_client ? &r->c2s : &r->s2c) += (uint64_t)n;
+	if (!from_client && r->flipped)
+		r->s2c_after_flip += (uint64_t)n;
 	return true;
 }
 
@@ -104,10 +110,13 @@ int h_mode_macflip(const struct hopts *o)
 		rc = h_connect(o->host, o->port, h_deadline(), &r.server);
 	if (rc == WS_OK)
 		relay_run(&r);
-	h_result("macflip", "phase=done proxied=%d flipped=%d offset=%llu c2s=%llu s2c=%llu closed_by=%s "
-		 "server_closed=%d close_after_flip_ms=%lld",
+	h_result("macflip", "phase=done proxied=%d flipped=%d offset=%llu c2s=%llu s2c=%llu "
+		 "s2c_after_flip=%llu closed_by=%s server_closed=%d end_after_flip_ms=%lld "
+		 "server_close_after_flip_ms=%lld",
 		 rc == WS_OK, r.flipped, (unsigned long long)r.flip_at, (unsigned long long)r.c2s,
-		 (unsigned long long)r.s2c, r.closed_by != NULL ? r.closed_by : "none", r.server_eof,
+		 (unsigned long long)r.s2c, (unsigned long long)r.s2c_after_flip,
+		 r.closed_by != NULL ? r.closed_by : "none", r.server_eof,
+		 (long long)(r.flipped && r.closed_by != NULL ? r.t_first_eof - r.t_flip : -1),
 		 (long long)(r.flipped && r.server_eof ? r.t_server_eof - r.t_flip : -1));
 	close(lfd);
 	if (r.client >= 0)

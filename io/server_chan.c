@@ -295,7 +295,8 @@ static void writer_maybe_end(struct srv_chan *ch)
 
 static int writer_append(struct srv_writer *w, const uint8_t *data, size_t n)
 {
-	if (w->off > 0 && w->cap - w->off - w->len < n) {
+	/* compact only when what moves is no more than what it frees: amortized O(1) per byte */
+	if (w->off > 0 && w->cap - w->off - w->len < n && w->off >= w->len) {
 		memmove(w->buf, w->buf + w->off, w->len);
 		w->off = 0;
 	}
@@ -346,31 +347,19 @@ static void writer_pump(struct srv_chan *ch)
 	writer_maybe_end(ch);
 }
 
-/* CHANNEL_DATA from the peer: straight to the fd if nothing waits, the rest buffered (at most a
- * window's worth: the peer cannot send more before we consume). */
+/* CHANNEL_DATA from the peer: buffered (at most a window's worth: the peer cannot send more before
+ * we consume), written once per batch of input by srv_chan_progress() — one write and one wakeup
+ * of the child per batch instead of one per packet. */
 static void deliver(struct srv_chan *ch, const struct ws_conn_event *ev)
 {
 	struct srv_writer *w = &ch->in;
-	const uint8_t *data = ev->u.data.data.ptr;
-	size_t n = ev->u.data.data.len, written = 0;
+	size_t n = ev->u.data.data.len;
 	if (ev->u.data.ext_type != 0 || w->done || w->fd < 0) {
 		consumed(ch, n); /* nowhere to go: discarded, like sshd after the child closed stdin */
 		return;
 	}
-	if (w->len == 0) {
-		ssize_t k = write_some(w->fd, data, n);
-		if (k < 0) {
-			consumed(ch, n);
-			writer_stop(ch);
-			return;
-		}
-		written = (size_t)k;
-	}
-	if (written < n && writer_append(w, data + written, n - written) != WS_OK) {
+	if (writer_append(w, ev->u.data.data.ptr, n) != WS_OK)
 		srv_client_fatal(ch->cl);
-		return;
-	}
-	consumed(ch, written);
 }
 
 /* ---------------------------------------------------------------- events */
@@ -398,6 +387,8 @@ void srv_chan_progress(struct srv_chan *ch)
 {
 	if (ch->cl->closed)
 		return;
+	if (ch->in.len > 0)
+		writer_pump(ch);
 	reader_push(ch, &ch->out);
 	reader_push(ch, &ch->err);
 	if (ch->kind == SRV_SESSION)
@@ -430,7 +421,7 @@ void srv_chan_event(struct srv_chan *ch, struct ws_conn_event *ev)
 		break;
 	case WS_CONN_EV_DATA:
 		deliver(ch, ev);
-		break;
+		return; /* written after the batch (the client's after_input runs progress) */
 	case WS_CONN_EV_EOF:
 		ch->in.eof_wanted = true;
 		writer_maybe_end(ch);

@@ -18,7 +18,7 @@
 #define MSG_CHANNEL_FAILURE 100
 
 #define AUTH_WAIT_MS 10000
-#define SEND_PHASE_MS 15000
+#define SEND_PHASE_MS 5000
 #define DRAIN_MS 3000
 #define SILENCE_MS 1000
 #define READ_STOP_BYTES (1u << 20) /* a huge window: read this much, then stop reading */

@@ -13,7 +13,7 @@
 
 /* Bounds on what one run may do, whatever the command line says. */
 #define H_MAX_HALFOPEN 4096u
-#define H_MAX_CHANNELS 100000u
+#define H_MAX_CHANNELS 1000000u
 #define H_MAX_DRIP 255u
 #define H_MAX_SECONDS 300u
 #define H_ADDR_MAX 64u

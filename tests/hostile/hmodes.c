@@ -46,9 +46,15 @@ static void on_conn_payload(struct hssh *h, const uint8_t *p, size_t len, void *
 		if (ws_buf_get_u32(&b, &chan) == WS_OK && ws_buf_get_u32(&b, &s->server_chan) != WS_OK)
 			s->server_chan = 0;
 		break;
-	case MSG_CHANNEL_OPEN_FAILURE: s->refused++; break;
-	case MSG_CHANNEL_SUCCESS: s->success++; break;
-	case MSG_CHANNEL_FAILURE: s->failure++; break;
+	case MSG_CHANNEL_OPEN_FAILURE:
+		s->refused++;
+		break;
+	case MSG_CHANNEL_SUCCESS:
+		s->success++;
+		break;
+	case MSG_CHANNEL_FAILURE:
+		s->failure++;
+		break;
 	case MSG_CHANNEL_DATA:
 	case MSG_CHANNEL_EXTENDED_DATA:
 		if (ws_buf_get_u32(&b, &chan) == WS_OK &&
@@ -57,7 +63,9 @@ static void on_conn_payload(struct hssh *h, const uint8_t *p, size_t len, void *
 			s->data += data.len;
 		s->last_data_ms = h_now_ms();
 		break;
-	default: s->other++; break;
+	default:
+		s->other++;
+		break;
 	}
 }
 
@@ -70,8 +78,8 @@ static int64_t soon(int ms)
 /* Connect and authenticate; prints a failure result line itself. */
 static int open_authed(const struct hopts *o, struct conn_seen *seen, struct hssh **h)
 {
-	struct hssh_config cfg = {.o = o, .strict = true, .authenticate = true,
-				  .on_payload = on_conn_payload, .arg = seen};
+	struct hssh_config cfg = {
+	    .o = o, .strict = true, .authenticate = true, .on_payload = on_conn_payload, .arg = seen};
 	int rc = hssh_open(h, &cfg);
 	if (rc == WS_OK && hssh_wait(*h, hssh_authenticated, soon(AUTH_WAIT_MS)))
 		return WS_OK;
@@ -120,7 +128,8 @@ int h_mode_channels(const struct hopts *o)
 		 (long long)(h_now_ms() - start));
 	int64_t held = h_hold(o->hold_s);
 	drain_replies(h, &seen, sent);
-	h_result("channels", "phase=done authed=1 requested=%u sent=%u confirmed=%u refused=%u held_ms=%lld "
+	h_result("channels",
+		 "phase=done authed=1 requested=%u sent=%u confirmed=%u refused=%u held_ms=%lld "
 		 "end=%s",
 		 o->count, sent, seen.confirmed, seen.refused, (long long)held, hssh_end_reason(h));
 	hssh_close(h);
@@ -154,7 +163,10 @@ static void read_output(struct hssh *h, struct conn_seen *s, uint32_t window)
 		hssh_step(h, 100, true);
 }
 
-static bool chan_answered(struct conn_seen *s) { return s->confirmed + s->refused > 0; }
+static bool chan_answered(struct conn_seen *s)
+{
+	return s->confirmed + s->refused > 0;
+}
 
 int h_mode_nowindow(const struct hopts *o)
 {
@@ -172,13 +184,13 @@ int h_mode_nowindow(const struct hopts *o)
 	if (opened && send_exec(h, seen.server_chan, o->command) == WS_OK)
 		read_output(h, &seen, o->window);
 	/* From here on nothing is read: no WINDOW_ADJUST ever, and the socket fills up. */
-	h_result("nowindow", "phase=holding opened=%d received=%llu", opened,
-		 (unsigned long long)seen.data);
+	h_result("nowindow", "phase=holding opened=%d received=%llu", opened, (unsigned long long)seen.data);
 	int64_t held = h_hold(o->hold_s);
-	h_result("nowindow", "phase=done authed=1 opened=%d exec_ok=%d window=%u received=%llu violation=%d "
+	h_result("nowindow",
+		 "phase=done authed=1 opened=%d exec_ok=%d window=%u received=%llu violation=%d "
 		 "held_ms=%lld end=%s",
-		 opened, seen.success > 0, o->window, (unsigned long long)seen.data,
-		 seen.data > o->window, (long long)held, hssh_end_reason(h));
+		 opened, seen.success > 0, o->window, (unsigned long long)seen.data, seen.data > o->window,
+		 (long long)held, hssh_end_reason(h));
 	hssh_close(h);
 	return opened ? H_EXIT_DONE : H_EXIT_FAILED;
 }
@@ -188,7 +200,9 @@ int h_mode_nowindow(const struct hopts *o)
 int h_mode_terrapin(const struct hopts *o)
 {
 	/* chacha20-poly1305 takes its nonce from the sequence number, so a shifted count shows */
-	struct hssh_config cfg = {.o = o, .strict = !o->no_strict, .inject_ignore = true,
+	struct hssh_config cfg = {.o = o,
+				  .strict = !o->no_strict,
+				  .inject_ignore = true,
 				  .ciphers = "chacha20-poly1305@openssh.com"};
 	struct hssh *h = NULL;
 	int rc = hssh_open(&h, &cfg);
@@ -202,7 +216,8 @@ int h_mode_terrapin(const struct hopts *o)
 	bool service = kex && hssh_wait(h, hssh_service_accepted, soon(DRAIN_MS));
 	/* Strict kex: the server MUST disconnect on the IGNORE (no kex_done). Without it the IGNORE
 	 * is legal but shifts the server's sequence numbers: our first encrypted packet fails. */
-	h_result("terrapin", "phase=done injected=1 offered_strict=%d kex_done=%d strict=%d "
+	h_result("terrapin",
+		 "phase=done injected=1 offered_strict=%d kex_done=%d strict=%d "
 		 "service_accepted=%d server_ended=%d end=%s elapsed_ms=%lld",
 		 !o->no_strict, kex, kex && hssh_strict(h), service, hssh_ended(h), hssh_end_reason(h),
 		 (long long)(h_now_ms() - start));

@@ -25,8 +25,14 @@ int64_t h_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void h_set_deadline(int64_t deadline_ms) { g_deadline_ms = deadline_ms; }
-int64_t h_deadline(void) { return g_deadline_ms; }
+void h_set_deadline(int64_t deadline_ms)
+{
+	g_deadline_ms = deadline_ms;
+}
+int64_t h_deadline(void)
+{
+	return g_deadline_ms;
+}
 
 int h_left_ms(int64_t deadline_ms, int cap_ms)
 {
@@ -165,7 +171,7 @@ int h_listen(const char *host, uint16_t *port, int *fd)
 		return WS_ERR_IO;
 	}
 	*port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					       : ((struct sockaddr_in6 *)&ss)->sin6_port);
+					      : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	*fd = s;
 	return WS_OK;
 }
@@ -186,7 +192,10 @@ void h_install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-bool h_hold_interrupted(void) { return g_interrupted != 0; }
+bool h_hold_interrupted(void)
+{
+	return g_interrupted != 0;
+}
 
 int64_t h_hold(unsigned hold_s)
 {

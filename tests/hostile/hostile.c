@@ -21,13 +21,13 @@ struct mode {
 };
 
 static const struct mode g_modes[] = {
-	{"halfopen", h_mode_halfopen, 50, H_MAX_HALFOPEN, false},
-	{"drip", h_mode_drip, 20, H_MAX_DRIP, false},
-	{"hugelen", h_mode_hugelen, 1, 1, false},
-	{"channels", h_mode_channels, 10000, H_MAX_CHANNELS, true},
-	{"nowindow", h_mode_nowindow, 1, 1, true},
-	{"terrapin", h_mode_terrapin, 1, 1, false},
-	{"macflip", h_mode_macflip, 1, 1, false},
+    {"halfopen", h_mode_halfopen, 50, H_MAX_HALFOPEN, false},
+    {"drip", h_mode_drip, 20, H_MAX_DRIP, false},
+    {"hugelen", h_mode_hugelen, 1, 1, false},
+    {"channels", h_mode_channels, 10000, H_MAX_CHANNELS, true},
+    {"nowindow", h_mode_nowindow, 1, 1, true},
+    {"terrapin", h_mode_terrapin, 1, 1, false},
+    {"macflip", h_mode_macflip, 1, 1, false},
 };
 
 static void usage(void)
@@ -72,34 +72,59 @@ static void set_defaults(struct hopts *o, const struct mode *m)
 	o->flip_offset = 256u * 1024u;
 }
 
+/* Numeric options and their accepted ranges ('n' depends on the mode). */
+static const struct num_opt {
+	char opt;
+	unsigned long long lo, hi;
+} g_num_opts[] = {
+    {'p', 1, 65535},	  {'t', 0, H_MAX_SECONDS}, {'T', 1, H_MAX_SECONDS}, {'I', 0, 10000},
+    {'w', 1, UINT32_MAX}, {'L', 0, 65535},	   {'o', 0, 1ull << 40},
+};
+
 /* The accepted range of a numeric option; false if c is not one. */
 static bool num_range(int c, const struct mode *m, unsigned long long *lo, unsigned long long *hi)
 {
-	*lo = 0;
-	switch (c) {
-	case 'p': *lo = 1; *hi = 65535; return true;
-	case 'n': *lo = strcmp(m->name, "drip") == 0 ? 10 : 1; *hi = m->max_count; return true;
-	case 't': *hi = H_MAX_SECONDS; return true;
-	case 'T': *lo = 1; *hi = H_MAX_SECONDS; return true;
-	case 'I': *hi = 10000; return true;
-	case 'w': *lo = 1; *hi = UINT32_MAX; return true;
-	case 'L': *hi = 65535; return true;
-	case 'o': *hi = 1ull << 40; return true;
-	default: return false;
+	if (c == 'n') {
+		*lo = strcmp(m->name, "drip") == 0 ? 10 : 1; /* a version line needs 10 bytes */
+		*hi = m->max_count;
+		return true;
 	}
+	for (size_t i = 0; i < sizeof(g_num_opts) / sizeof(g_num_opts[0]); i++)
+		if (g_num_opts[i].opt == c) {
+			*lo = g_num_opts[i].lo;
+			*hi = g_num_opts[i].hi;
+			return true;
+		}
+	return false;
 }
 
 static void store_num(struct hopts *o, int c, unsigned long long v)
 {
 	switch (c) {
-	case 'p': o->port = (uint16_t)v; break;
-	case 'n': o->count = (unsigned)v; break;
-	case 't': o->hold_s = (unsigned)v; break;
-	case 'T': o->limit_s = (unsigned)v; break;
-	case 'I': o->interval_ms = (unsigned)v; break;
-	case 'w': o->window = (uint32_t)v; break;
-	case 'L': o->listen_port = (uint16_t)v; break;
-	default: o->flip_offset = v; break;
+	case 'p':
+		o->port = (uint16_t)v;
+		break;
+	case 'n':
+		o->count = (unsigned)v;
+		break;
+	case 't':
+		o->hold_s = (unsigned)v;
+		break;
+	case 'T':
+		o->limit_s = (unsigned)v;
+		break;
+	case 'I':
+		o->interval_ms = (unsigned)v;
+		break;
+	case 'w':
+		o->window = (uint32_t)v;
+		break;
+	case 'L':
+		o->listen_port = (uint16_t)v;
+		break;
+	default:
+		o->flip_offset = v;
+		break;
 	}
 }
 
@@ -108,12 +133,22 @@ static bool apply_option(struct hopts *o, const struct mode *m, int c, const cha
 {
 	unsigned long long lo, hi, v;
 	switch (c) {
-	case 'H': return snprintf(o->host, sizeof(o->host), "%s", arg) < (int)sizeof(o->host);
-	case 'i': o->key_file = arg; return true;
-	case 'l': o->user = arg; return true;
-	case 'c': o->command = arg; return true;
-	case 'S': o->no_strict = true; return true;
-	default: break;
+	case 'H':
+		return snprintf(o->host, sizeof(o->host), "%s", arg) < (int)sizeof(o->host);
+	case 'i':
+		o->key_file = arg;
+		return true;
+	case 'l':
+		o->user = arg;
+		return true;
+	case 'c':
+		o->command = arg;
+		return true;
+	case 'S':
+		o->no_strict = true;
+		return true;
+	default:
+		break;
 	}
 	if (!num_range(c, m, &lo, &hi) || !parse_num(arg, lo, hi, &v))
 		return false;

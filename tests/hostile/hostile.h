@@ -23,19 +23,19 @@ enum { H_EXIT_DONE = 0, H_EXIT_FAILED = 1, H_EXIT_USAGE = 2 };
 
 struct hopts {
 	const char *mode;
-	char host[H_ADDR_MAX];   /* numeric loopback address (127.0.0.0/8 or ::1) */
-	uint16_t port;           /* the server */
-	unsigned count;          /* halfopen: connections; channels: opens; drip: bytes */
-	unsigned hold_s;         /* how long to hold what the attack built (SIGUSR1 ends it early) */
-	unsigned limit_s;        /* overall bound on the run */
-	unsigned interval_ms;    /* drip: delay between bytes */
-	const char *key_file;    /* ed25519 private key for publickey auth */
+	char host[H_ADDR_MAX]; /* numeric loopback address (127.0.0.0/8 or ::1) */
+	uint16_t port;	       /* the server */
+	unsigned count;	       /* halfopen: connections; channels: opens; drip: bytes */
+	unsigned hold_s;       /* how long to hold what the attack built (SIGUSR1 ends it early) */
+	unsigned limit_s;      /* overall bound on the run */
+	unsigned interval_ms;  /* drip: delay between bytes */
+	const char *key_file;  /* ed25519 private key for publickey auth */
 	const char *user;
-	const char *command;     /* nowindow: the command whose output is never read */
-	uint32_t window;         /* nowindow: the channel window we grant and never adjust */
-	uint16_t listen_port;    /* macflip: the proxy's port (0: any, printed) */
-	uint64_t flip_offset;    /* macflip: flip the client-to-server byte at this offset */
-	bool no_strict;          /* terrapin: do not offer strict kex (the control run) */
+	const char *command;  /* nowindow: the command whose output is never read */
+	uint32_t window;      /* nowindow: the channel window we grant and never adjust */
+	uint16_t listen_port; /* macflip: the proxy's port (0: any, printed) */
+	uint64_t flip_offset; /* macflip: flip the client-to-server byte at this offset */
+	bool no_strict;	      /* terrapin: do not offer strict kex (the control run) */
 };
 
 /* ---- hnet.c: time, addresses, sockets ---- */
@@ -74,10 +74,10 @@ typedef void (*hssh_payload_fn)(struct hssh *h, const uint8_t *payload, size_t l
 
 struct hssh_config {
 	const struct hopts *o;
-	bool strict;          /* offer kex-strict-c-v00@openssh.com */
-	bool inject_ignore;   /* write a plaintext IGNORE right after our KEXINIT */
-	const char *ciphers;  /* NULL: the engine's defaults */
-	bool authenticate;    /* run publickey auth after the handshake */
+	bool strict;		    /* offer kex-strict-c-v00@openssh.com */
+	bool inject_ignore;	    /* write a plaintext IGNORE right after our KEXINIT */
+	const char *ciphers;	    /* NULL: the engine's defaults */
+	bool authenticate;	    /* run publickey auth after the handshake */
 	hssh_payload_fn on_payload; /* connection-protocol messages after auth */
 	void *arg;
 };

@@ -16,15 +16,15 @@
 
 struct relay {
 	int client, server;
-	uint64_t c2s, s2c;       /* bytes relayed each way */
+	uint64_t c2s, s2c; /* bytes relayed each way */
 	uint64_t flip_at;
 	bool flipped;
 	int64_t t_flip;
 	bool client_eof, server_eof;
 	int64_t t_server_eof;
-	int64_t t_first_eof;     /* when either side ended its stream */
+	int64_t t_first_eof;	 /* when either side ended its stream */
 	uint64_t s2c_after_flip; /* e.g. the server's DISCONNECT */
-	const char *closed_by;   /* who ended the stream first */
+	const char *closed_by;	 /* who ended the stream first */
 };
 
 static int accept_one(int lfd, int64_t deadline, int *fd)
@@ -110,7 +110,8 @@ int h_mode_macflip(const struct hopts *o)
 		rc = h_connect(o->host, o->port, h_deadline(), &r.server);
 	if (rc == WS_OK)
 		relay_run(&r);
-	h_result("macflip", "phase=done proxied=%d flipped=%d offset=%llu c2s=%llu s2c=%llu "
+	h_result("macflip",
+		 "phase=done proxied=%d flipped=%d offset=%llu c2s=%llu s2c=%llu "
 		 "s2c_after_flip=%llu closed_by=%s server_closed=%d end_after_flip_ms=%lld "
 		 "server_close_after_flip_ms=%lld",
 		 rc == WS_OK, r.flipped, (unsigned long long)r.flip_at, (unsigned long long)r.c2s,

@@ -108,9 +108,8 @@ static void half_report(const struct hopts *o, struct half_conn *cs, const struc
 	h_result("halfopen",
 		 "phase=done opened=%u connected=%u refused=%u server_closed=%u still_open=%u "
 		 "banners=%u first_close_ms=%lld median_close_ms=%lld last_close_ms=%lld elapsed_ms=%lld",
-		 o->count, st->connected, st->refused, st->closed, st->connected - st->closed,
-		 st->banners, (long long)first, (long long)med, (long long)last,
-		 (long long)(h_now_ms() - start));
+		 o->count, st->connected, st->refused, st->closed, st->connected - st->closed, st->banners,
+		 (long long)first, (long long)med, (long long)last, (long long)(h_now_ms() - start));
 	free(t);
 }
 
@@ -151,9 +150,9 @@ int h_mode_halfopen(const struct hopts *o)
 /* What a raw client saw from the server: its version line, later bytes, the end. */
 struct rx_seen {
 	uint8_t buf[SCAN_MAX];
-	size_t len;           /* bytes kept (after the version line) */
-	size_t total;         /* all bytes received */
-	bool version_seen;    /* a whole first line arrived */
+	size_t len;	   /* bytes kept (after the version line) */
+	size_t total;	   /* all bytes received */
+	bool version_seen; /* a whole first line arrived */
 	bool closed;
 	int64_t t_closed;
 };
@@ -193,9 +192,19 @@ static void rx_until(int fd, struct rx_seen *rx, bool (*cond)(const struct rx_se
 		rx_poll(fd, rx, h_left_ms(deadline, 100));
 }
 
-static bool rx_has_version(const struct rx_seen *rx) { return rx->version_seen; }
-static bool rx_has_packet(const struct rx_seen *rx) { return rx->len > 0; }
-static bool rx_never(const struct rx_seen *rx) { (void)rx; return false; }
+static bool rx_has_version(const struct rx_seen *rx)
+{
+	return rx->version_seen;
+}
+static bool rx_has_packet(const struct rx_seen *rx)
+{
+	return rx->len > 0;
+}
+static bool rx_never(const struct rx_seen *rx)
+{
+	(void)rx;
+	return false;
+}
 
 /* The reason of a plaintext SSH_MSG_DISCONNECT among the packets after the version line, or 0. */
 static uint32_t rx_disconnect_reason(const struct rx_seen *rx)
@@ -252,7 +261,8 @@ int h_mode_drip(const struct hopts *o)
 	/* A server that took the line answers with its KEXINIT. */
 	if (sent == o->count)
 		rx_until(fd, rx, rx_has_packet, h_now_ms() + 2000);
-	h_result("drip", "phase=done sent=%u of=%u server_version=%d kexinit_seen=%d server_closed=%d "
+	h_result("drip",
+		 "phase=done sent=%u of=%u server_version=%d kexinit_seen=%d server_closed=%d "
 		 "closed_after_ms=%lld elapsed_ms=%lld",
 		 sent, o->count, rx->version_seen, rx->len > 0, rx->closed,
 		 (long long)(rx->closed ? rx->t_closed - start : -1), (long long)(h_now_ms() - start));
@@ -279,11 +289,13 @@ int h_mode_hugelen(const struct hopts *o)
 	ws_store_be32(pkt, HUGE_LENGTH);
 	pkt[4] = 4; /* padding_length, as if a real packet followed */
 	pkt[5] = 20;
-	bool sent = rc == WS_OK && rx->version_seen && h_write_all(fd, pkt, sizeof(pkt), h_deadline()) == WS_OK;
+	bool sent =
+	    rc == WS_OK && rx->version_seen && h_write_all(fd, pkt, sizeof(pkt), h_deadline()) == WS_OK;
 	int64_t t_sent = h_now_ms();
 	if (sent)
 		rx_until(fd, rx, rx_never, t_sent + (int64_t)o->hold_s * 1000);
-	h_result("hugelen", "phase=done sent=%d length=%u server_version=%d server_closed=%d "
+	h_result("hugelen",
+		 "phase=done sent=%d length=%u server_version=%d server_closed=%d "
 		 "close_ms=%lld disconnect_reason=%u",
 		 sent, HUGE_LENGTH, rx->version_seen, rx->closed,
 		 (long long)(rx->closed && sent ? rx->t_closed - t_sent : -1), rx_disconnect_reason(rx));

@@ -32,11 +32,26 @@ struct hssh {
 	uint8_t *scratch; /* one payload assembled from sink parts */
 };
 
-bool hssh_handshake_done(const struct hssh *h) { return h->handshake; }
-bool hssh_authenticated(const struct hssh *h) { return h->authed; }
-bool hssh_service_accepted(const struct hssh *h) { return h->service; }
-bool hssh_ended(const struct hssh *h) { return h->eof || h->failed || h->disconnected; }
-bool hssh_strict(const struct hssh *h) { return ws_transport_algs(h->t)->strict_kex; }
+bool hssh_handshake_done(const struct hssh *h)
+{
+	return h->handshake;
+}
+bool hssh_authenticated(const struct hssh *h)
+{
+	return h->authed;
+}
+bool hssh_service_accepted(const struct hssh *h)
+{
+	return h->service;
+}
+bool hssh_ended(const struct hssh *h)
+{
+	return h->eof || h->failed || h->disconnected;
+}
+bool hssh_strict(const struct hssh *h)
+{
+	return ws_transport_algs(h->t)->strict_kex;
+}
 
 const char *hssh_end_reason(const struct hssh *h)
 {
@@ -125,8 +140,8 @@ static int start_auth(struct hssh *h)
 {
 	const uint8_t *sid;
 	size_t sid_len;
-	struct ws_auth_client_config acfg = {.user = h->o->user, .keys = &h->key, .nkeys = 1,
-					     .service_accepted = true};
+	struct ws_auth_client_config acfg = {
+	    .user = h->o->user, .keys = &h->key, .nkeys = 1, .service_accepted = true};
 	struct ws_auth_client_callbacks cb = {.arg = h, .event = auth_event};
 	WS_TRY(ws_transport_session_id(h->t, &sid, &sid_len));
 	WS_TRY(ws_auth_client_new(&h->auth, &acfg, &cb, &h->sink, sid, sid_len));
@@ -256,8 +271,10 @@ static int load_key(struct hssh *h)
 
 int hssh_open(struct hssh **out, const struct hssh_config *cfg)
 {
-	struct ws_transport_config tc = {.role = WS_ROLE_CLIENT, .service = "ssh-userauth",
-					 .disable_strict_kex = !cfg->strict, .ciphers = cfg->ciphers};
+	struct ws_transport_config tc = {.role = WS_ROLE_CLIENT,
+					 .service = "ssh-userauth",
+					 .disable_strict_kex = !cfg->strict,
+					 .ciphers = cfg->ciphers};
 	struct hssh *h = calloc(1, sizeof(*h));
 	*out = NULL;
 	WS_ENSURE(h != NULL, WS_ERR_NO_MEMORY);

@@ -9,8 +9,8 @@
 
 #define SECRETS_MAX 1024u
 #define TRACK_SLOTS (1u << 16) /* power of two */
-#define PIECE 16u              /* bytes of a secret that identify it in memory */
-#define TEXT_PIECE 8u          /* bytes of a secret that identify it in text */
+#define PIECE 16u	       /* bytes of a secret that identify it in memory */
+#define TEXT_PIECE 8u	       /* bytes of a secret that identify it in text */
 #define REPORT_MAX 8u
 
 static struct secret g_secrets[SECRETS_MAX];
@@ -19,9 +19,18 @@ static unsigned g_epoch;
 
 /* ---------------------------------------------------------------- registry */
 
-void secrets_set_epoch(unsigned epoch) { g_epoch = epoch; }
-size_t secrets_count(void) { return g_nsecrets; }
-const struct secret *secrets_get(size_t i) { return i < g_nsecrets ? &g_secrets[i] : NULL; }
+void secrets_set_epoch(unsigned epoch)
+{
+	g_epoch = epoch;
+}
+size_t secrets_count(void)
+{
+	return g_nsecrets;
+}
+const struct secret *secrets_get(size_t i)
+{
+	return i < g_nsecrets ? &g_secrets[i] : NULL;
+}
 
 void secrets_clear(void)
 {
@@ -31,8 +40,9 @@ void secrets_clear(void)
 
 const char *secret_kind_name(enum secret_kind kind)
 {
-	static const char *const names[] = {"iv", "key", "mac-key", "shared-secret", "ephemeral-private",
-					    "host-key", "user-key", "password", "session-id"};
+	static const char *const names[] = {
+	    "iv",	"key",	    "mac-key",	"shared-secret", "ephemeral-private",
+	    "host-key", "user-key", "password", "session-id"};
 	return (unsigned)kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
 
@@ -217,9 +227,18 @@ void __wrap_free(void *p)
 	__real_free(p);
 }
 
-unsigned heap_freed_hits(void) { return g_freed_hits; }
-void heap_reset_freed_hits(void) { g_freed_hits = 0; }
-size_t heap_live_blocks(void) { return g_live; }
+unsigned heap_freed_hits(void)
+{
+	return g_freed_hits;
+}
+void heap_reset_freed_hits(void)
+{
+	g_freed_hits = 0;
+}
+size_t heap_live_blocks(void)
+{
+	return g_live;
+}
 
 unsigned heap_scan_live(secret_filter want, const void *arg, const char *when)
 {

@@ -15,13 +15,13 @@
 #define SECRET_LABEL_MAX 64u
 
 enum secret_kind {
-	SK_IV,          /* KDF 'A'/'B': not scanned in memory (the running IV changes per packet) */
-	SK_KEY,         /* KDF 'C'/'D' */
-	SK_MAC_KEY,     /* KDF 'E'/'F' */
-	SK_SHARED,      /* X25519 shared secret K */
-	SK_EPH_PRIV,    /* X25519 ephemeral private key */
-	SK_HOST_KEY,    /* server host key seed */
-	SK_USER_KEY,    /* client key seed */
+	SK_IV,	     /* KDF 'A'/'B': not scanned in memory (the running IV changes per packet) */
+	SK_KEY,	     /* KDF 'C'/'D' */
+	SK_MAC_KEY,  /* KDF 'E'/'F' */
+	SK_SHARED,   /* X25519 shared secret K */
+	SK_EPH_PRIV, /* X25519 ephemeral private key */
+	SK_HOST_KEY, /* server host key seed */
+	SK_USER_KEY, /* client key seed */
 	SK_PASSWORD,
 	SK_SESSION_ID,
 };

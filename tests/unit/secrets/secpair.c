@@ -76,9 +76,11 @@ static int start_server_auth(struct secpair *sp)
 	const uint8_t *sid;
 	size_t sid_len;
 	struct ws_auth_server_config cfg;
-	struct ws_auth_policy policy = {.arg = sp, .user_exists = user_exists,
+	struct ws_auth_policy policy = {.arg = sp,
+					.user_exists = user_exists,
 					.pubkey_authorized = pubkey_refused,
-					.password_ok = password_ok, .event = server_event};
+					.password_ok = password_ok,
+					.event = server_event};
 	ws_auth_server_config_default(&cfg);
 	cfg.allow_password = true;
 	cfg.service_accepted = true;
@@ -90,8 +92,11 @@ static int start_client_auth(struct secpair *sp)
 {
 	const uint8_t *sid;
 	size_t sid_len;
-	struct ws_auth_client_config cfg = {.user = SECPAIR_USER, .keys = &sp->user_key, .nkeys = 1,
-					    .password_attempts = sp->ntries, .service_accepted = true};
+	struct ws_auth_client_config cfg = {.user = SECPAIR_USER,
+					    .keys = &sp->user_key,
+					    .nkeys = 1,
+					    .password_attempts = sp->ntries,
+					    .service_accepted = true};
 	struct ws_auth_client_callbacks cb = {.arg = sp, .password = next_password};
 	WS_TRY(ws_transport_session_id(sp->p.c.t, &sid, &sid_len));
 	WS_TRY(ws_auth_client_new(&sp->ac, &cfg, &cb, &sp->csink, sid, sid_len));
@@ -121,12 +126,17 @@ static void on_event(struct secpair *sp, bool server, const struct ws_transport_
 {
 	struct ws_transport *t = server ? sp->p.s.t : sp->p.c.t;
 	switch (ev->type) {
-	case WS_TEV_HOST_KEY: CHECK(ws_transport_host_key_verdict(t, true) == WS_OK); break;
+	case WS_TEV_HOST_KEY:
+		CHECK(ws_transport_host_key_verdict(t, true) == WS_OK);
+		break;
 	case WS_TEV_SERVICE_ACCEPTED:
 		CHECK((server ? start_server_auth(sp) : start_client_auth(sp)) == WS_OK);
 		break;
-	case WS_TEV_PAYLOAD: on_payload(sp, server, ev); break;
-	default: break;
+	case WS_TEV_PAYLOAD:
+		on_payload(sp, server, ev);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -175,8 +185,8 @@ void secpair_init(struct secpair *sp, const char *cipher, const char *mac, uint6
 bool secpair_connect(struct secpair *sp)
 {
 	secpair_pump(sp);
-	sp->authenticated = sp->ac != NULL && sp->as != NULL && ws_auth_client_done(sp->ac) &&
-			    ws_auth_server_done(sp->as);
+	sp->authenticated =
+	    sp->ac != NULL && sp->as != NULL && ws_auth_client_done(sp->ac) && ws_auth_server_done(sp->as);
 	return sp->authenticated;
 }
 

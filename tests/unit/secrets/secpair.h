@@ -15,13 +15,13 @@ struct secpair {
 	struct ws_auth_client *ac;
 	struct ws_payload_sink ssink, csink;
 	struct ws_key user_key;
-	const char *password;                       /* the one the server takes */
-	const char *tries[SECPAIR_MAX_TRIES];       /* what the client offers, in order */
+	const char *password;		      /* the one the server takes */
+	const char *tries[SECPAIR_MAX_TRIES]; /* what the client offers, in order */
 	unsigned ntries, tried;
 	unsigned failed_attempts;
 	bool authenticated;
-	int auth_error;                             /* first error of an auth module */
-	uint32_t data_rx;                           /* data payloads received (both sides) */
+	int auth_error;	  /* first error of an auth module */
+	uint32_t data_rx; /* data payloads received (both sides) */
 	uint8_t scratch[WS_TRANSPORT_MAX_PAYLOAD];
 };
 

@@ -16,7 +16,10 @@ static struct secpair g_sp; /* large: static */
 
 /* ---------------------------------------------------------------- scan filters */
 
-static bool is_key(const struct secret *s) { return s->kind == SK_KEY || s->kind == SK_MAC_KEY; }
+static bool is_key(const struct secret *s)
+{
+	return s->kind == SK_KEY || s->kind == SK_MAC_KEY;
+}
 
 /* Keys of exchange *arg. */
 static bool keys_of(const struct secret *s, const void *arg)
@@ -111,7 +114,7 @@ static void abrupt_free(void)
 /* Control: the free-time scan does catch a block freed with a key in it. */
 static void scanner_catches_unwiped_free(void)
 {
-	static const uint8_t key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	static const uint8_t key[32] = {1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15, 16,
 					17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 	secrets_clear();
 	heap_reset_freed_hits();
@@ -120,7 +123,7 @@ static void scanner_catches_unwiped_free(void)
 	uint8_t *block = malloc(100);
 	REQUIRE(block != NULL);
 	memset(block, 0xAA, 100);
-	memcpy(block + 50, key + 16, 16); /* half of it is enough */
+	memcpy(block + 50, key + 16, 16);		/* half of it is enough */
 	__asm__ volatile("" : : "r"(block) : "memory"); /* the stores before free are not dead */
 	free(block);
 	CHECK_EQ(heap_freed_hits(), 1);

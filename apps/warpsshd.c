@@ -154,10 +154,23 @@ static int load_banner(struct daemon_state *st)
 
 /* ---------------------------------------------------------------- host key */
 
+/* The path used when no HostKey is configured; WARPSSHD_DEFAULT_HOST_KEY moves it (tests,
+ * packaging) away from /etc/warpssh. */
+static const char *default_host_key_path(void)
+{
+	const char *env = getenv("WARPSSHD_DEFAULT_HOST_KEY");
+	return env != NULL && env[0] != '\0' ? env : WS_SERVER_DEFAULT_HOST_KEY;
+}
+
 static int generate_host_key(struct ws_key *key, const char *path)
 {
-	char pub[WS_CFG_PATH_MAX + 8], fp[WS_FINGERPRINT_MAX];
-	(void)mkdir("/etc/warpssh", 0755);
+	char pub[WS_CFG_PATH_MAX + 8], fp[WS_FINGERPRINT_MAX], dir[WS_CFG_PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0755); /* one level, like sshd's /etc/ssh; an existing one is fine */
+	}
 	WS_TRY(ws_key_generate(key));
 	snprintf(key->comment, sizeof(key->comment), "warpsshd host key");
 	WS_TRY(ws_key_save_private_file(key, path));
@@ -174,7 +187,7 @@ static int load_host_key(struct daemon_state *st, bool may_generate)
 {
 	const struct ws_sshd_config *c = &st->cfg;
 	if (!st->host_key_configured) {
-		const char *path = WS_SERVER_DEFAULT_HOST_KEY;
+		const char *path = default_host_key_path();
 		if (access(path, F_OK) != 0)
 			return may_generate ? generate_host_key(&st->host_key, path) : WS_OK;
 		return ws_key_load_private_file(&st->host_key, path);
@@ -228,6 +241,18 @@ static int daemonize(bool keep_stderr)
 	return WS_OK;
 }
 
+static void log_effective(const struct daemon_state *st)
+{
+	const struct ws_sshd_config *c = &st->cfg;
+	ws_debug("config: MaxAuthTries %u, LoginGraceTime %u s, MaxSessions %u, MaxStartups %u:%u:%u, "
+		 "ChannelWindowSize %u%s, PubkeyAuthentication %s, PasswordAuthentication %s",
+		 c->max_auth_tries, c->login_grace_time, c->max_sessions, c->max_startups_begin,
+		 c->max_startups_rate, c->max_startups_full, c->channel_window_size,
+		 st->window_configured ? "" : " (OpenSSH clients: 4 MiB)", c->pubkey_authentication ? "yes" : "no",
+		 st->password_configured ? "yes" : "no");
+	ws_debug("config: ciphers %s; MACs %s; kex %s", c->ciphers, c->macs, c->kex_algorithms);
+}
+
 static int serve(const struct args *a, struct daemon_state *st)
 {
 	struct ws_server *srv = NULL;
@@ -262,6 +287,7 @@ static int run(const struct args *a, struct daemon_state *st)
 	WS_TRY(load_host_key(st, !a->test_only));
 	if (a->test_only)
 		return WS_OK;
+	log_effective(st);
 	return serve(a, st);
 }
 

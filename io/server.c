@@ -240,8 +240,6 @@ int ws_server_new(struct ws_server **out, const struct ws_server_options *opt)
 		rc = ws_crypto_engine_new(&s->eng);
 	if (rc == WS_OK && !opt->no_burst)
 		rc = ws_burst_group_new(&s->group, s->loop, s->eng);
-	if (rc == WS_OK)
-		rc = setup_signals(s);
 	if (rc != WS_OK) {
 		ws_server_free(s);
 		return rc;
@@ -252,7 +250,11 @@ int ws_server_new(struct ws_server **out, const struct ws_server_options *opt)
 
 int ws_server_run(struct ws_server *s)
 {
-	int rc = ws_loop_run(s->loop);
+	/* the signalfd is made here, not in ws_server_new: a daemon forks in between, and a
+	 * signalfd's epoll wake-ups stay with the process that registered it */
+	int rc = s->sig_fd < 0 ? setup_signals(s) : WS_OK;
+	if (rc == WS_OK)
+		rc = ws_loop_run(s->loop);
 	while (s->clients != NULL)
 		srv_client_shutdown(s->clients);
 	on_reaper(s->loop, s);

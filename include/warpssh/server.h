@@ -98,7 +98,8 @@ struct ws_server;
 WS_MUST_USE int ws_server_new(struct ws_server **out, const struct ws_server_options *opt);
 /* Bind every ListenAddress / Port of the configuration. */
 WS_MUST_USE int ws_server_listen(struct ws_server *s);
-/* Serve until SIGTERM, SIGINT or SIGHUP (handled through a signalfd) or ws_server_stop(). */
+/* Serve until SIGTERM, SIGINT or SIGHUP (handled through a signalfd made here, so fork, e.g.
+ * to daemonize, before this call) or ws_server_stop(). */
 WS_MUST_USE int ws_server_run(struct ws_server *s);
 void ws_server_stop(struct ws_server *s);
 void ws_server_free(struct ws_server *s);

@@ -3,7 +3,8 @@
 # far end: 16 MiB through an echo service (both directions at once, half-close passed on so the
 # echo finishes), 64 MiB one way to a sink and 64 MiB from a source, all hashed; a destination
 # nobody listens on is refused as "connect failed"; a key with no-port-forwarding or restrict is
-# refused as "administratively prohibited"; permitopen= admits only its destination.
+# refused as "administratively prohibited"; permitopen= admits only its destination; ssh -R
+# (tcpip-forward) is refused without harming the connection.
 set -u
 [ -n "${WS_DEBUG:-}" ] && set -x
 source "${WS_INTEROP_LIB:-$(dirname "$0")/../lib}/interop.sh"
@@ -87,4 +88,13 @@ echo hi | timeout 20 socat -t 5 - TCP:127.0.0.1:"$l" >/dev/null 2>&1
 ws_poll_until 10 grep -q "open failed: administratively prohibited" "$FWD_ERR" ||
 	ws_fail "permitopen: other destination not refused: $(cat "$FWD_ERR")"
 ws_ok "permitopen: other destination refused"
+
+# remote forwarding (tcpip-forward) is not offered: refused cleanly, the connection survives
+rport=$(ws_free_port)
+out=$(WS_LOGLEVEL=INFO ws_ssh "$port" -o ExitOnForwardFailure=yes -N -R "$rport:127.0.0.1:$echo_port" "$u" 2>&1)
+ws_expect "ssh -R: ssh gives up" "$?" 255
+echo "$out" | grep -q "remote port forwarding failed" || ws_fail "ssh -R: $out"
+ws_ok "ssh -R: tcpip-forward refused"
+ws_expect "ssh -R without ExitOnForwardFailure: session still works" \
+	"$(ws_ssh "$port" -R "$rport:127.0.0.1:$echo_port" "$u" 'echo still-here' 2>/dev/null)" "still-here"
 echo "$WS_PASS passed"

@@ -88,7 +88,9 @@ static bool password_ok(void *arg, const char *user, const char *password)
 	if (hash[0] == '\0' || hash[0] == '!' || hash[0] == '*')
 		return false;
 	memset(&cd, 0, sizeof(cd));
-	const char *out = crypt_r(password, hash, &cd);
+	/* crypt_rn, not crypt_r: sanitizer runtimes define crypt_r themselves, so with --as-needed a
+	 * crypt_r-only binary can lose libcrypt and the interceptor then calls a NULL function. */
+	const char *out = crypt_rn(password, hash, &cd, (int)sizeof(cd));
 	size_t n = strlen(hash);
 	bool ok = out != NULL && out[0] != '*' && strlen(out) == n && sodium_memcmp(out, hash, n) == 0;
 	sodium_memzero(&cd, sizeof(cd));

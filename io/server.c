@@ -258,6 +258,13 @@ int ws_server_run(struct ws_server *s)
 	while (s->clients != NULL)
 		srv_client_shutdown(s->clients);
 	on_reaper(s->loop, s);
+	if (s->group != NULL) {
+		struct ws_burst_stats st;
+		ws_burst_group_stats(s->group, &st);
+		ws_verbose("crypto bursts: %llu calls, %llu packets, %llu across connections, largest %llu",
+			   (unsigned long long)st.bursts, (unsigned long long)st.packets,
+			   (unsigned long long)st.multi_conn_bursts, (unsigned long long)st.max_burst);
+	}
 	return rc;
 }
 

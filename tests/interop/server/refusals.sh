@@ -66,9 +66,15 @@ ws_log_wait "only SSH-2 is supported"
 ws_log_wait "Connection from 127.0.0.1 port [0-9]+ ended: .*(packet|length|padding|KEXINIT|unexpected).*\[preauth\]"
 serving "garbage"
 
-# password authentication: off unless configured
+# password authentication: off unless configured. A user of its own (wssrvpw), so no other suite
+# that sets wstest's password can race with this one; locked again at exit.
+pw_user=wssrvpw
+id "$pw_user" >/dev/null 2>&1 || useradd -m -s /bin/sh "$pw_user" 2>/dev/null || id "$pw_user" >/dev/null 2>&1 ||
+	ws_fail "cannot create $pw_user"
+relock() { usermod -p '!' "$pw_user" 2>/dev/null; ws_cleanup; }
+trap relock EXIT
 WS_PW=$(openssl rand -hex 12)
-echo "$WS_TEST_USER:$WS_PW" | chpasswd || ws_fail "chpasswd"
+echo "$pw_user:$WS_PW" | chpasswd || ws_fail "chpasswd"
 askpass="$WS_DIR/askpass"
 printf '#!/bin/sh\ncat %s\n' "$WS_DIR/pw" >"$askpass" && chmod 755 "$askpass"
 pw_login() { # port password
@@ -76,7 +82,7 @@ pw_login() { # port password
 	SSH_ASKPASS="$askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none timeout 30 setsid -w ssh -F /dev/null \
 		-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$WS_DIR/known_hosts" \
 		-o PubkeyAuthentication=no -o PreferredAuthentications=password \
-		-o NumberOfPasswordPrompts=1 -p "$1" "$u" 'echo pw-ok' 2>&1 </dev/null
+		-o NumberOfPasswordPrompts=1 -p "$1" "$pw_user@127.0.0.1" 'echo pw-ok' 2>&1 </dev/null
 }
 echo "$(pw_login "$port" "$WS_PW")" | grep -q "Permission denied (publickey)" || ws_fail "password offered by default"
 ws_ok "password authentication off by default"
@@ -102,11 +108,10 @@ ws_srv_stop
 port=$(ws_free_port)
 ws_srv_start "$port" "PasswordAuthentication yes"
 ws_expect "password: right one" "$(pw_login "$port" "$WS_PW" | grep pw-ok)" "pw-ok"
-ws_log_wait "Accepted password for $WS_TEST_USER from 127.0.0.1 port [0-9]+ ssh2"
+ws_log_wait "Accepted password for $pw_user from 127.0.0.1 port [0-9]+ ssh2"
 pw_login "$port" "wrong-$WS_PW" | grep -q "Permission denied" || ws_fail "wrong password accepted"
 ws_ok "password: wrong one refused"
-ws_log_wait "Failed password for $WS_TEST_USER from 127.0.0.1 port [0-9]+ ssh2"
-usermod -p '!' "$WS_TEST_USER" 2>/dev/null
+ws_log_wait "Failed password for $pw_user from 127.0.0.1 port [0-9]+ ssh2"
 
 grep -q "Welcome to the warpsshd refusals test" <<<"$(WS_LOGLEVEL=INFO ws_ssh "$port" "$u" true 2>&1 >/dev/null)" &&
 	ws_fail "banner sent without Banner configured"

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,10 @@ int main(int argc, char **argv)
 {
 	struct args a;
 	static struct daemon_state st;
+	/* Pin glibc's mmap threshold: each connection's MiB-sized packet rings then come from mmap
+	 * and go back to the system when it closes, instead of raising the dynamic threshold and
+	 * leaving a grown, fragmented heap after a burst of connections (docs/security.md). */
+	(void)mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (parse_args(argc, argv, &a) != WS_OK) {
 		usage();
 		return 1;

@@ -75,10 +75,35 @@ void srv_client_fatal(struct srv_client *cl)
 	ws_session_io_close_after_flush(cl->io, SRV_CLOSE_LINGER_MS);
 }
 
+/* Stop reading the client while answers are held or too much output waits in the backlog (a
+ * client that sends requests but reads no replies must not grow our memory); reading resumes
+ * from a timer callback, outside the transport's event delivery. */
+static bool input_should_pause(const struct srv_client *cl)
+{
+	return ws_server_conn_held(cl->m) || ws_server_conn_backlog(cl->m) > SRV_BACKLOG_PAUSE;
+}
+
+static void pause_if_needed(struct srv_client *cl)
+{
+	if (!cl->closed && !cl->input_paused && input_should_pause(cl)) {
+		cl->input_paused = true;
+		ws_session_io_pause_input(cl->io, true);
+	}
+}
+
+static void resume_if_possible(struct srv_client *cl)
+{
+	if (!cl->closed && cl->input_paused && !input_should_pause(cl)) {
+		cl->input_paused = false;
+		ws_session_io_pause_input(cl->io, false);
+	}
+}
+
 void srv_client_flush(struct srv_client *cl)
 {
 	if (cl->closed)
 		return;
+	pause_if_needed(cl);
 	if (ws_server_conn_backlog(cl->m) > 0 && !ws_server_conn_held(cl->m))
 		arm(cl, &cl->retry, RETRY_MS); /* the transport was full: try again shortly */
 	ws_session_io_flush(cl->io);
@@ -101,6 +126,7 @@ static void on_retry(struct ws_loop *loop, void *arg)
 {
 	(void)loop;
 	srv_client_kick(arg);
+	resume_if_possible(arg);
 }
 
 /* The delayed answer after a failed attempt goes out now; requests are read again. */
@@ -114,8 +140,8 @@ static void on_hold(struct ws_loop *loop, void *arg)
 		srv_client_fatal(cl);
 		return;
 	}
-	ws_session_io_pause_input(cl->io, false);
 	srv_client_kick(cl);
+	resume_if_possible(cl);
 }
 
 static void on_grace(struct ws_loop *loop, void *arg)
@@ -146,10 +172,10 @@ static int on_event(void *arg, struct ws_session_io *io, const struct ws_transpo
 	if (ev->type == WS_TEV_HANDSHAKE_DONE)
 		log_handshake(cl);
 	int rc = ws_server_conn_on_event(cl->m, ev);
-	if (rc == WS_OK && ws_server_conn_held(cl->m) && !ws_timer_armed(&cl->hold)) {
-		ws_session_io_pause_input(cl->io, true);
+	if (rc == WS_OK && ws_server_conn_held(cl->m) && !ws_timer_armed(&cl->hold))
 		arm(cl, &cl->hold, cl->srv->opt.auth_fail_delay_ms);
-	}
+	if (rc == WS_OK)
+		pause_if_needed(cl);
 	if (rc == WS_OK && ws_server_conn_backlog(cl->m) > 0 && !ws_server_conn_held(cl->m))
 		arm(cl, &cl->retry, RETRY_MS);
 	return rc;
@@ -157,8 +183,11 @@ static int on_event(void *arg, struct ws_session_io *io, const struct ws_transpo
 
 static void on_output_drained(void *arg, struct ws_session_io *io)
 {
+	struct srv_client *cl = arg;
 	(void)io;
-	srv_client_kick(arg);
+	srv_client_kick(cl);
+	if (cl->input_paused && !input_should_pause(cl))
+		arm(cl, &cl->retry, RETRY_MS); /* resume from the timer, not inside the writer */
 }
 
 /* Input may have opened windows (WINDOW_ADJUST without a cut-short send has no event of its

@@ -22,6 +22,7 @@
 #define SRV_RX_BUFFER (2u * 1024u * 1024u)
 #define SRV_TX_BUFFER (4u * 1024u * 1024u)
 #define SRV_CLOSE_LINGER_MS 2000u
+#define SRV_BACKLOG_PAUSE (256u * 1024u)  /* stop reading a client whose replies pile up */
 #define SRV_CONNECT_TIMEOUT_MS 10000u
 #define SRV_USER_MAX 256u
 #define SRV_PATH_MAX 1024u
@@ -62,6 +63,7 @@ struct srv_client {
 	struct ws_sock_peer peer, local;
 	bool authenticated;
 	bool closed;
+	bool input_paused;  /* answers held or backlog over SRV_BACKLOG_PAUSE */
 	/* the user of the first request (getpwnam) */
 	bool user_valid;
 	char user[SRV_USER_MAX];

@@ -15,7 +15,6 @@ wc_setup() {
 	WC_BIN=$1
 	[ -x "$WC_BIN" ] || ws_fail "warpssh binary missing: $WC_BIN"
 	WC_DIR=$(ws_tmpdir)
-	WS_TMPDIRS+=("$WC_DIR") # ws_tmpdir ran in a subshell: register the directory here
 	export HOME="$WC_DIR/home"
 	mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh"
 	ssh-keygen -q -t ed25519 -N '' -C "warpssh-client-test" -f "$WC_DIR/id_ed25519" </dev/null >/dev/null ||

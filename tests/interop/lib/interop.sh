@@ -12,6 +12,9 @@
 
 WS_PIDS=()
 WS_TMPDIRS=()
+# ws_tmpdir is called as $(ws_tmpdir), i.e. in a subshell, so it registers its directories in this
+# file, which the script's own shell reads at cleanup.
+WS_TMPLIST=$(mktemp /tmp/ws-interop-dirs.XXXXXX)
 
 ws_cleanup() {
 	local pid
@@ -25,6 +28,12 @@ ws_cleanup() {
 	done
 	local d
 	for d in "${WS_TMPDIRS[@]}"; do rm -rf "$d"; done
+	if [ -f "$WS_TMPLIST" ]; then
+		while IFS= read -r d; do
+			case "$d" in /tmp/ws-interop.*) rm -rf "$d" ;; esac
+		done <"$WS_TMPLIST"
+		rm -f "$WS_TMPLIST"
+	fi
 }
 trap ws_cleanup EXIT
 
@@ -37,7 +46,7 @@ ws_tmpdir() {
 	local d
 	d=$(mktemp -d /tmp/ws-interop.XXXXXX) || ws_fail "mktemp"
 	chmod 755 "$d"
-	WS_TMPDIRS+=("$d")
+	echo "$d" >>"$WS_TMPLIST"
 	echo "$d"
 }
 

@@ -33,7 +33,6 @@ ws_srv_setup() {
 	WS_BIN=$1
 	[ -x "$WS_BIN" ] || ws_fail "warpsshd binary missing: $WS_BIN"
 	WS_DIR=$(ws_tmpdir)
-	WS_TMPDIRS+=("$WS_DIR") # ws_tmpdir ran in a subshell: register the directory here
 	ws_keygen "$WS_DIR/id"
 	ws_keygen "$WS_DIR/hostkey"
 	cp "$WS_DIR/id.pub" "$WS_DIR/authorized_keys"

@@ -2,11 +2,9 @@
  * every handshake completes, 8 MiB per direction per connection arrives intact (sha256), the
  * group ran bursts that mixed packets of several connections, and all close cleanly. */
 #include <stdio.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "traffic.h"
-#include "warpssh/sock.h"
 
 #define PAIRS 8
 #define TOTAL (8u * 1024u * 1024u)
@@ -16,34 +14,25 @@ int main(void)
 {
 	static const char *const ciphers[] = {"aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com",
 					      "aes128-ctr", "aes256-gcm@openssh.com"};
-	REQUIRE(sodium_init() >= 0);
-	struct ws_crypto_engine *eng;
-	REQUIRE(ws_crypto_engine_new(&eng) == WS_OK);
-	struct ws_key hk;
-	REQUIRE(ws_key_generate(&hk) == WS_OK);
-	struct ws_loop *loop;
-	REQUIRE(ws_loop_new(&loop) == WS_OK);
+	struct traffic_env env;
+	traffic_env_init(&env);
 	struct ws_burst_group *g;
-	REQUIRE(ws_burst_group_new(&g, loop, eng) == WS_OK);
-
-	int lfd;
-	uint16_t port = 0;
-	REQUIRE(ws_sock_listen("127.0.0.1", &port, PAIRS, &lfd) == WS_OK);
+	REQUIRE(ws_burst_group_new(&g, env.loop, env.eng) == WS_OK);
 	static struct traffic_side cl[PAIRS], sv[PAIRS];
 	for (int i = 0; i < PAIRS; i++) {
-		int cfd;
-		REQUIRE(ws_sock_connect("127.0.0.1", port, 2000, &cfd) == WS_OK);
-		int sfd = traffic_accept(loop, lfd);
-		REQUIRE(sfd >= 0);
+		int cfd, sfd;
+		traffic_connect(&env, &cfd, &sfd);
 		const char *c = ciphers[i % 4];
-		traffic_start(&cl[i], loop, g, cfd, WS_ROLE_CLIENT, NULL, eng, c, 10u + (uint32_t)i, TOTAL, CHUNK);
-		traffic_start(&sv[i], loop, g, sfd, WS_ROLE_SERVER, &hk, eng, c, 100u + (uint32_t)i, TOTAL, CHUNK);
+		traffic_start(&cl[i], env.loop, g, cfd, WS_ROLE_CLIENT, NULL, env.eng, c, 10u + (uint32_t)i, TOTAL,
+			      CHUNK);
+		traffic_start(&sv[i], env.loop, g, sfd, WS_ROLE_SERVER, &env.host_key, env.eng, c,
+			      100u + (uint32_t)i, TOTAL, CHUNK);
 	}
 
 	int done = 0;
 	bool disconnected[PAIRS] = {false};
 	for (int iter = 0; iter < 400000 && done < 2 * PAIRS; iter++) {
-		REQUIRE(ws_loop_run_once(loop, 100) >= 0);
+		REQUIRE(ws_loop_run_once(env.loop, 100) >= 0);
 		done = 0;
 		for (int i = 0; i < PAIRS; i++) {
 			traffic_send_more(&cl[i]);
@@ -77,9 +66,6 @@ int main(void)
 		ws_session_io_free(sv[i].io);
 	}
 	ws_burst_group_free(g);
-	close(lfd);
-	ws_loop_free(loop);
-	ws_crypto_engine_free(eng);
-	ws_key_wipe(&hk);
+	traffic_env_free(&env);
 	return check_done("test_burst_group");
 }

@@ -4,11 +4,9 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "traffic.h"
-#include "warpssh/sock.h"
 #include "warpssh/worker.h"
 
 #define TOTAL (32u * 1024u * 1024u)
@@ -91,23 +89,16 @@ static void run_until(struct ws_loop *loop, atomic_int *flag, struct traffic_sid
 
 int main(void)
 {
-	REQUIRE(sodium_init() >= 0);
-	struct ws_crypto_engine *eng;
-	REQUIRE(ws_crypto_engine_new(&eng) == WS_OK);
-	struct ws_key hk;
-	REQUIRE(ws_key_generate(&hk) == WS_OK);
-	struct ws_loop *control;
-	REQUIRE(ws_loop_new(&control) == WS_OK);
-
-	int lfd, cfd;
-	uint16_t port = 0;
-	REQUIRE(ws_sock_listen("127.0.0.1", &port, 4, &lfd) == WS_OK);
-	REQUIRE(ws_sock_connect("127.0.0.1", port, 2000, &cfd) == WS_OK);
-	int sfd = traffic_accept(control, lfd);
-	REQUIRE(sfd >= 0);
+	struct traffic_env env;
+	traffic_env_init(&env);
+	struct ws_loop *control = env.loop;
+	int cfd, sfd;
+	traffic_connect(&env, &cfd, &sfd);
 	static struct traffic_side client, server;
-	traffic_start(&client, control, NULL, cfd, WS_ROLE_CLIENT, NULL, eng, "aes128-gcm@openssh.com", 7, TOTAL, CHUNK);
-	traffic_start(&server, control, NULL, sfd, WS_ROLE_SERVER, &hk, eng, "aes128-gcm@openssh.com", 8, TOTAL, CHUNK);
+	traffic_start(&client, control, NULL, cfd, WS_ROLE_CLIENT, NULL, env.eng, "aes128-gcm@openssh.com", 7, TOTAL,
+		      CHUNK);
+	traffic_start(&server, control, NULL, sfd, WS_ROLE_SERVER, &env.host_key, env.eng,
+		      "aes128-gcm@openssh.com", 8, TOTAL, CHUNK);
 
 	/* handshake on the control loop; the client starts sending at once */
 	for (int i = 0; i < 10000 && !(client.ready && server.ready); i++) {
@@ -150,9 +141,6 @@ int main(void)
 	printf("worker bursts %llu packets %llu\n", (unsigned long long)dc.stats.bursts,
 	       (unsigned long long)dc.stats.packets);
 	ws_session_io_free(client.io);
-	close(lfd);
-	ws_loop_free(control);
-	ws_crypto_engine_free(eng);
-	ws_key_wipe(&hk);
+	traffic_env_free(&env);
 	return check_done("test_migrate");
 }

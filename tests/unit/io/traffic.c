@@ -1,5 +1,6 @@
 /* traffic.c — test connection ends that push hashed payload traffic through session_io. */
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "traffic.h"
@@ -106,12 +107,31 @@ bool traffic_pair_intact(struct traffic_side *a, struct traffic_side *b)
 	       memcmp(bt, ar, 32) == 0;
 }
 
-int traffic_accept(struct ws_loop *loop, int lfd)
+void traffic_env_init(struct traffic_env *env)
 {
-	int sfd = -1;
+	REQUIRE(sodium_init() >= 0);
+	REQUIRE(ws_crypto_engine_new(&env->eng) == WS_OK);
+	REQUIRE(ws_key_generate(&env->host_key) == WS_OK);
+	REQUIRE(ws_loop_new(&env->loop) == WS_OK);
+	env->port = 0;
+	REQUIRE(ws_sock_listen("127.0.0.1", &env->port, 16, &env->lfd) == WS_OK);
+}
+
+void traffic_env_free(struct traffic_env *env)
+{
+	close(env->lfd);
+	ws_loop_free(env->loop);
+	ws_crypto_engine_free(env->eng);
+	ws_key_wipe(&env->host_key);
+}
+
+void traffic_connect(struct traffic_env *env, int *cfd, int *sfd)
+{
 	struct ws_sock_peer peer;
-	for (int k = 0; k < 200 && sfd < 0; k++)
-		if (ws_sock_accept(lfd, &sfd, &peer) != WS_OK)
-			REQUIRE(ws_loop_run_once(loop, 10) >= 0);
-	return sfd;
+	REQUIRE(ws_sock_connect("127.0.0.1", env->port, 2000, cfd) == WS_OK);
+	*sfd = -1;
+	for (int k = 0; k < 200 && *sfd < 0; k++)
+		if (ws_sock_accept(env->lfd, sfd, &peer) != WS_OK)
+			REQUIRE(ws_loop_run_once(env->loop, 10) >= 0);
+	REQUIRE(*sfd >= 0);
 }

@@ -30,7 +30,17 @@ void traffic_start(struct traffic_side *s, struct ws_loop *loop, struct ws_burst
 void traffic_send_more(struct traffic_side *s);
 /* Both directions of a pair arrived complete and with matching hashes (finalizes the hashes). */
 bool traffic_pair_intact(struct traffic_side *a, struct traffic_side *b);
-/* Accept one connection on lfd (connected by the caller), running loop while waiting. */
-int traffic_accept(struct ws_loop *loop, int lfd);
+/* What every test connection needs: a crypto engine, a host key, a loop, a loopback listener. */
+struct traffic_env {
+	struct ws_crypto_engine *eng;
+	struct ws_key host_key;
+	struct ws_loop *loop;
+	int lfd;
+	uint16_t port;
+};
+void traffic_env_init(struct traffic_env *env);
+void traffic_env_free(struct traffic_env *env);
+/* Connect to the listener and accept: *cfd the client end, *sfd the server end. */
+void traffic_connect(struct traffic_env *env, int *cfd, int *sfd);
 
 #endif
